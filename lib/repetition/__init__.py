@@ -1,0 +1,16 @@
+"""repetition: exact repetition rates, bounds and decoding transforms for bigram text generators.
+
+The companion package of the book *Repetition in Text Generation: Reproducible
+Derivations*. Every public function names, in its docstring, the equation or
+theorem of the book it computes.
+"""
+
+from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix
+from .corpus import BigramCounts, CorpusError, bigram_counts, corpus_file, load_kjv, load_peoples_daily
+from .graph import cyclic_components, deterministic_cycle
+from .model import hadamard_square, sparsity, support, transition_matrix
+from .rate import ConditioningWarning, repetition_rate, repetition_terms
+from .sampling import END, MonteCarloEstimate, monte_carlo_repetition_rate, repeat_events, sample_chains
+from .spectrum import spectral_radius
+
+__version__ = "0.1.0"

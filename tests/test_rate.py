@@ -1,0 +1,123 @@
+"""Unit tests of the exact repetition rate and its terms (book, Chapter 1)."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import repetition as rep
+from repetition import rate as rate_module
+
+
+def exact_rate(P):
+    """R = Tr(A (I - A)^{-1}) in exact rational arithmetic (sympy)."""
+    import sympy
+
+    M = sympy.Matrix(P).applyfunc(lambda x: sympy.Rational(x) ** 2)
+    n = M.shape[0]
+    return (M * (sympy.eye(n) - M).inv()).trace()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 50])
+def test_uniform_matrix_closed_form(n):
+    # P = J/n: A = J/n^2 has the single nonzero eigenvalue 1/n, so R = (1/n)/(1 - 1/n) = 1/(n - 1).
+    P = np.full((n, n), 1.0 / n)
+    expected = math.inf if n == 1 else 1.0 / (n - 1)
+    assert rep.repetition_rate(P) == pytest.approx(expected, rel=1e-13)
+
+
+def test_swap_matrix_is_infinite():
+    assert rep.repetition_rate(np.array([[0.0, 1.0], [1.0, 0.0]])) == math.inf
+    assert rep.repetition_rate(sp.csr_array(np.array([[0.0, 1.0], [1.0, 0.0]]))) == math.inf
+
+
+def test_deterministic_cycle_among_other_rows():
+    P = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.3, 0.3, 0.3]])
+    assert rep.repetition_rate(P) == math.inf
+    assert rep.deterministic_cycle(P).tolist() == [0, 1]
+
+
+def test_deterministic_path_without_cycle_is_finite():
+    # 0 -> 1 with probability 1, but 1 leaks mass: no deterministic cycle.
+    P = np.array([[0.0, 1.0], [0.5, 0.0]])
+    assert rep.repetition_rate(P) == pytest.approx(float(exact_rate([["0", "1"], ["1/2", "0"]])), rel=1e-14)
+
+
+def test_substochastic_three_cycle_first_terms_zero():
+    P = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])
+    terms = rep.repetition_terms(P, 9)
+    np.testing.assert_array_equal(terms[[0, 1, 3, 4, 6, 7]], 0.0)
+    np.testing.assert_allclose(terms[[2, 5, 8]], [3 * 0.25**3, 3 * 0.25**6, 3 * 0.25**9], rtol=1e-15)
+    # R = 3 q / (1 - q) with q = (1/4)^3
+    q = 0.25**3
+    assert rep.repetition_rate(P) == pytest.approx(3 * q / (1 - q), rel=1e-14)
+
+
+def test_complex_eigenvalues_case():
+    # A 3-cycle plus a self-loop: A has a complex-conjugate pair of eigenvalues.
+    P = [["1/10", "3/5", "0"], ["0", "0", "7/10"], ["4/5", "0", "0"]]
+    Pf = np.array([[float(Fraction(x)) for x in row] for row in P])
+    lam = np.linalg.eigvals(Pf * Pf)
+    assert np.any(np.abs(lam.imag) > 1e-3)
+    assert rep.repetition_rate(Pf) == pytest.approx(float(exact_rate(P)), rel=1e-14)
+
+
+def test_rate_equals_sum_of_terms():
+    rng = np.random.default_rng(1)
+    P = rng.random((6, 6))
+    P /= P.sum(axis=1, keepdims=True) * 1.2
+    terms = rep.repetition_terms(P, 200)
+    assert rep.repetition_rate(P) == pytest.approx(terms.sum(), rel=1e-13)
+
+
+def test_sparse_and_dense_agree_and_large_component_path(monkeypatch):
+    rng = np.random.default_rng(2)
+    n = 60
+    P = sp.random_array((n, n), density=0.15, rng=rng, format="csr")
+    P = P + sp.eye_array(n, k=1) + sp.eye_array(n, k=-(n - 1))  # a Hamiltonian cycle: one component
+    P = sp.csr_array(P.multiply(1.0 / (P.sum(axis=1)[:, None] * 1.05)))
+    dense = rep.repetition_rate(P.toarray())
+    assert rep.repetition_rate(P) == pytest.approx(dense, rel=1e-13)
+    # Force the sparse complex-step path on this small component.
+    monkeypatch.setattr(rate_module, "DENSE_COMPONENT_LIMIT", 10)
+    assert rep.repetition_rate(P) == pytest.approx(dense, rel=1e-12)
+
+
+def test_transient_tokens_contribute_nothing():
+    # Token 2 feeds the 2-cycle {0, 1} but lies on no cycle itself.
+    P = np.array([[0.0, 0.5, 0.0], [0.5, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    assert rep.repetition_rate(P) == pytest.approx(rep.repetition_rate(P[:2, :2]), rel=1e-15)
+    assert [c.tolist() for c in rep.cyclic_components(P)] == [[0, 1]]
+
+
+def test_nilpotent_matrix_has_zero_rate():
+    P = np.triu(np.full((4, 4), 0.25), k=1)
+    assert rep.repetition_rate(P) == 0.0
+    assert rep.spectral_radius(P) == 0.0
+
+
+def test_near_singular_warns_and_stays_accurate():
+    eps = 1e-9
+    # Two-cycle with P = [[0, 1], [1 - eps, 0]]: A = [[0, 1], [(1 - eps)^2, 0]], Tr(A^{2j}) = 2 q^j.
+    P = np.array([[0.0, 1.0], [1.0 - eps, 0.0]])
+    q = (1.0 - eps) ** 2
+    expected = 2 * q / (1 - q)
+    with pytest.warns(rep.ConditioningWarning):
+        value = rep.repetition_rate(P)
+    assert value == pytest.approx(expected, rel=1e-6)
+
+
+def test_terms_validate_K():
+    with pytest.raises(ValueError, match="K"):
+        rep.repetition_terms(np.eye(2) * 0.5, 0)
+    with pytest.raises(TypeError, match="K"):
+        rep.repetition_terms(np.eye(2) * 0.5, 2.5)
+
+
+def test_spectral_radius_small_cases():
+    assert rep.spectral_radius(np.full((3, 3), 1 / 3)) == pytest.approx(1 / 3, rel=1e-14)
+    assert rep.spectral_radius([[0.0, 1.0], [1.0, 0.0]]) == 1.0
+    P = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])
+    assert rep.spectral_radius(P) == pytest.approx(0.25, rel=1e-12)
