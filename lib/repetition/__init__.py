@@ -7,6 +7,7 @@ theorem of the book it computes.
 
 from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix
 from .corpus import BigramCounts, CorpusError, bigram_counts, corpus_file, load_kjv, load_peoples_daily
+from .decoding import beam_search, greedy, temperature, top_k, top_p
 from .graph import cyclic_components, deterministic_cycle
 from .model import hadamard_square, sparsity, support, transition_matrix
 from .rate import ConditioningWarning, repetition_rate, repetition_terms

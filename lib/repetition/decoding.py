@@ -1,0 +1,372 @@
+"""Decoding rules as transforms of the transition matrix.
+
+Book, Chapter 4 (Su 2021, section 初步结论): a decoding rule that looks only
+at the next-token distribution of the current token is a map ``T`` applied to
+each row of the full ``(n+1)``-column transition matrix, end token included.
+This module applies greedy, top-k, nucleus (top-p) and temperature rules to
+the ``(n, n)`` block ``P`` and returns the transformed block.
+
+Input convention (shared by every function here)
+------------------------------------------------
+``P`` is ``(n, n)`` with row sums ``s_i <= 1``; the implicit ``(n+1)``-th
+column ``1 - s_i`` is the end-token probability. A row's full distribution is
+the ``(n+1)``-vector ``(P[i, 0], ..., P[i, n-1], 1 - s_i)``; the rule acts on
+that vector and the first ``n`` entries of the result form row ``i`` of the
+output. The end token has index ``n``, so in every tie-break it comes after
+the real tokens; probabilities equal to 13 decimal places count as tied, so
+that an end mass computed as ``1 - s_i`` (e.g. ``1 - 2/3``) ties with an
+equal token probability (``1/3``) whatever the last bit. An end-token mass below ``ROW_SUM_TOLERANCE`` (1e-12) is
+rounding of a row meant to sum to 1 and is treated as zero. A row of zeros
+(the model stops at once) stays a row of zeros under every rule. Dense input
+gives a dense ``numpy.ndarray``; sparse input gives a ``scipy.sparse.csr_array``
+with no stored zeros.
+
+Beam search is not a row transform (it ranks whole prefixes, so what it keeps
+after a token depends on the path that led there); :func:`beam_search` runs it
+on the chain for the chapter's demonstration.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix, check_positive_int, check_real
+
+__all__ = ["greedy", "top_k", "top_p", "temperature", "beam_search"]
+
+#: Probabilities that agree to this many decimals are ties (broken by index).
+_TIE_DECIMALS = 13
+
+
+class _Rows:
+    """The nonzero entries of the full (n+1)-column rows, sorted by row, then by
+    decreasing value, then by increasing column (the end token is column n)."""
+
+    def __init__(self, P):
+        P = as_transition_matrix(P)
+        self.sparse = sp.issparse(P)
+        n = P.shape[0]
+        self.n = n
+        if self.sparse:
+            coo = P.tocoo()
+            rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+            keep = vals > 0
+            rows, cols, vals = rows[keep], cols[keep], vals[keep]
+            sums = np.bincount(rows, weights=vals, minlength=n)
+        else:
+            rows, cols = np.nonzero(P)
+            rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+            vals = P[rows, cols]
+            sums = P.sum(axis=1)
+        end = 1.0 - sums
+        has_end = end > ROW_SUM_TOLERANCE
+        end_rows = np.flatnonzero(has_end)
+        rows = np.concatenate([rows, end_rows])
+        cols = np.concatenate([cols, np.full(end_rows.size, n, dtype=np.int64)])
+        vals = np.concatenate([vals, end[has_end]])
+        # Values equal to 13 decimals count as tied, so an end mass computed as
+        # 1 - (row sum) ties with an equal token probability (1/3 vs 1 - 2/3).
+        order = np.lexsort((cols, -np.round(vals, _TIE_DECIMALS), rows))
+        self.rows, self.cols, self.vals = rows[order], cols[order], vals[order]
+        counts = np.bincount(self.rows, minlength=n)
+        self.starts = np.concatenate([[0], np.cumsum(counts)])
+        #: rank of each entry within its row (0 = most probable)
+        self.rank = np.arange(self.rows.size) - self.starts[self.rows]
+
+    def cumulative_before(self) -> np.ndarray:
+        """Mass of the entries ranked strictly before each entry in its row,
+        summed row by row (no cross-row cancellation)."""
+        out = np.empty_like(self.vals)
+        lengths = np.diff(self.starts)
+        for L in np.unique(lengths[lengths > 0]):
+            rows = np.flatnonzero(lengths == L)
+            idx = self.starts[rows][:, None] + np.arange(L)[None, :]
+            block = self.vals[idx]
+            before = np.cumsum(block, axis=1) - block
+            before[:, 0] = 0.0
+            out[idx] = before
+        return out
+
+    def assemble(self, mask: np.ndarray, weights: np.ndarray):
+        """Renormalise ``weights`` over the kept entries of each row and return the (n, n) block."""
+        rows, cols, w = self.rows[mask], self.cols[mask], weights[mask]
+        totals = np.bincount(rows, weights=w, minlength=self.n)
+        w = w / totals[rows]
+        token = cols < self.n
+        rows, cols, w = rows[token], cols[token], w[token]
+        if self.sparse:
+            out = sp.csr_array((w, (rows, cols)), shape=(self.n, self.n))
+            out.eliminate_zeros()
+            out.sort_indices()
+            return out
+        out = np.zeros((self.n, self.n))
+        out[rows, cols] = w
+        return out
+
+
+def greedy(P):
+    """Greedy decoding: every row keeps only its most probable outcome.
+
+    Parameters
+    ----------
+    P : array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (entries >= 0, row sums <= 1; the missing mass is
+        the end token, see the module's input convention).
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
+        Row ``i`` is the indicator of ``argmax`` of the full row
+        ``(P[i, :], 1 - Σ_j P[i, j])``, so it has a single 1 if the argmax is
+        a token and is zero if it is the end token. Ties go to the smallest
+        index (the end token, index n, loses every tie). The result has at
+        most one nonzero per row, so ``ζ <= 1/n`` (book, Chapter 4, theorem
+        ``thm-greedy-functional``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`repetition.as_transition_matrix` for invalid ``P``.
+
+    Examples
+    --------
+    >>> greedy([[0.2, 0.5], [0.1, 0.3]])   # row 1: the end token (0.6) wins
+    array([[0., 1.],
+           [0., 0.]])
+    """
+    rows = _Rows(P)
+    mask = rows.rank == 0
+    return rows.assemble(mask, np.ones_like(rows.vals))
+
+
+def top_k(P, k: int):
+    """Top-k truncation: keep the k most probable outcomes of each row and renormalise.
+
+    Parameters
+    ----------
+    P : array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (module input convention: the end token is the
+        implicit last column ``1 - row sum`` and competes like any token).
+    k : int
+        Number of outcomes kept per row, ``k >= 1``; ``k >= n + 1`` keeps the
+        whole row (identity).
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
+        Row ``i`` of ``T(P)``: the ``k`` largest of the ``n + 1`` outcomes
+        (ties broken by smaller index, end token last), divided by their total
+        mass; the ``n`` token columns are returned. ``top_k(P, 1)`` equals
+        :func:`greedy`.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer, or ``P`` has a wrong dtype.
+    ValueError
+        If ``k < 1`` or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 4, eq. ``eq-topk``; truncation never lowers a row sum of
+    ``A = P ⊙ P`` (theorem ``thm-truncation-rowsum``).
+
+    Examples
+    --------
+    >>> top_k([[0.5, 0.3], [0.4, 0.4]], 2)   # full rows (.5, .3, .2) and (.4, .4, .2)
+    array([[0.625, 0.375],
+           [0.5  , 0.5  ]])
+    """
+    k = check_positive_int(k, "k")
+    rows = _Rows(P)
+    return rows.assemble(rows.rank < k, rows.vals)
+
+
+def top_p(P, p: float):
+    """Nucleus (top-p) truncation: keep the smallest most-probable set with mass >= p, renormalised.
+
+    Parameters
+    ----------
+    P : array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (module input convention: the end token is the
+        implicit last column ``1 - row sum`` and competes like any token).
+    p : float
+        Nucleus mass, ``0 < p <= 1``; ``p = 1`` keeps every outcome of
+        positive probability (identity).
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
+        Row ``i`` of ``T(P)``: sort the ``n + 1`` outcomes by decreasing
+        probability (ties: smaller index first, end token last) and keep the
+        shortest prefix whose mass is ``>= p``; divide by that mass; return
+        the ``n`` token columns. A prefix mass within ``1e-12`` below ``p``
+        counts as reaching ``p`` (rounding of sums such as 0.1 + 0.2).
+
+    Raises
+    ------
+    TypeError
+        If ``p`` is not a real number, or ``P`` has a wrong dtype.
+    ValueError
+        If ``p`` is not in ``(0, 1]`` or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 4, eq. ``eq-topp``; Holtzman et al. (2020) call it nucleus
+    sampling.
+
+    Examples
+    --------
+    >>> top_p([[0.5, 0.3], [0.1, 0.1]], 0.8)
+    array([[0.625, 0.375],
+           [0.   , 0.   ]])
+    """
+    p = check_real(p, "p", 0.0, 1.0, low_open=True, high_open=False)
+    rows = _Rows(P)
+    if p == 1.0:
+        mask = np.ones(rows.vals.size, dtype=bool)
+    else:
+        mask = rows.cumulative_before() < p - ROW_SUM_TOLERANCE
+    return rows.assemble(mask, rows.vals)
+
+
+def temperature(P, t: float):
+    """Temperature scaling: each outcome's probability raised to ``1/t``, renormalised.
+
+    Parameters
+    ----------
+    P : array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (module input convention: the end token is the
+        implicit last column ``1 - row sum`` and is rescaled like any token).
+    t : float
+        Temperature, ``t > 0`` and finite. ``t = 1`` is the identity,
+        ``t < 1`` sharpens each row (towards greedy as ``t -> 0``), ``t > 1``
+        flattens it (towards uniform over the row's support).
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
+        ``T(P)[i, j] = P[i, j]^(1/t) / Σ_l q_l^(1/t)`` where the sum runs
+        over the ``n + 1`` outcomes ``q`` of row ``i``. Zeros stay zero (the
+        support is unchanged), so ``ζ`` does not change. Computed from
+        logarithms, so small ``t`` does not underflow.
+
+    Raises
+    ------
+    TypeError
+        If ``t`` is not a real number, or ``P`` has a wrong dtype.
+    ValueError
+        If ``t`` is not a finite number > 0, or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 4, eq. ``eq-temperature``: ``P^(1/t)`` is the softmax of
+    the logits divided by ``t``.
+
+    Examples
+    --------
+    >>> temperature([[0.5, 0.25], [0.0, 0.0]], 0.5)   # row 0: (1/4, 1/16, 1/16) / (3/8)
+    array([[0.66666667, 0.16666667],
+           [0.        , 0.        ]])
+    """
+    t = check_real(t, "t", 0.0, None, low_open=True)
+    rows = _Rows(P)
+    logits = np.log(rows.vals) / t
+    nonempty = rows.starts[:-1][np.diff(rows.starts) > 0]
+    row_max = np.maximum.reduceat(logits, nonempty) if nonempty.size else np.empty(0)
+    shift = np.zeros(rows.n)
+    shift[rows.rows[nonempty]] = row_max
+    weights = np.exp(logits - shift[rows.rows])
+    return rows.assemble(np.ones(rows.vals.size, dtype=bool), weights)
+
+
+def beam_search(P, start: int, width: int, length: int):
+    """Beam search on the bigram chain: the ``width`` most probable continuations of ``start``.
+
+    Parameters
+    ----------
+    P : array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (module input convention: ending after token ``i``
+        has probability ``1 - Σ_j P[i, j]``).
+    start : int
+        The first token, ``0 <= start < n``.
+    width : int
+        Beam width ``>= 1``.
+    length : int
+        Maximum number of steps after ``start``, ``>= 1``.
+
+    Returns
+    -------
+    list of (tuple of int, float)
+        Up to ``width`` hypotheses, most probable first: the token sequence
+        (beginning with ``start``; a finished hypothesis ends with
+        :data:`repetition.END`, ``-1``) and its natural-log probability. At
+        each step every unfinished hypothesis is extended by each of its
+        ``n + 1`` outcomes of positive probability, finished hypotheses are
+        carried over unchanged, and the ``width`` best by log probability
+        are kept (ties: lexicographically smaller sequence first, with the
+        end token ordered last).
+
+    Raises
+    ------
+    TypeError
+        If ``start``, ``width`` or ``length`` is not an integer.
+    ValueError
+        If they are out of range or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 4, section on beam search: the scores compare whole
+    prefixes, so what the search keeps after a token depends on how the
+    prefix got there; no fixed map of rows reproduces it.
+
+    Examples
+    --------
+    >>> P = [[0.0, 0.9], [0.6, 0.0]]
+    >>> [(seq, round(lp, 6)) for seq, lp in beam_search(P, 0, 2, 3)]
+    [((0, 1, 0, 1), -0.721547), ((0, 1, -1), -1.021651)]
+    """
+    P = as_transition_matrix(P)
+    n = P.shape[0]
+    if isinstance(start, (bool, np.bool_)) or not isinstance(start, (int, np.integer)):
+        raise TypeError(f"start must be an integer token index in [0, {n}), got {start!r}")
+    if not 0 <= start < n:
+        raise ValueError(f"start must be a token index in [0, {n}), got {start!r}")
+    width = check_positive_int(width, "width")
+    length = check_positive_int(length, "length")
+    Pc = sp.csr_array(P) if sp.issparse(P) else None
+    ends = 1.0 - (np.asarray(P.sum(axis=1)).ravel())
+
+    def outcomes(i):
+        if Pc is not None:
+            lo, hi = Pc.indptr[i], Pc.indptr[i + 1]
+            cols, vals = Pc.indices[lo:hi], Pc.data[lo:hi]
+        else:
+            cols = np.flatnonzero(P[i])
+            vals = P[i, cols]
+        out = [(int(j), float(v)) for j, v in zip(cols, vals) if v > 0]
+        if ends[i] > ROW_SUM_TOLERANCE:
+            out.append((-1, float(ends[i])))
+        return out
+
+    def key(item):
+        seq, lp = item
+        return (-lp, tuple(n if s == -1 else s for s in seq))
+
+    beam = [((int(start),), 0.0)]
+    for _ in range(length):
+        candidates = []
+        for seq, lp in beam:
+            if seq[-1] == -1:
+                candidates.append((seq, lp))
+                continue
+            for j, v in outcomes(seq[-1]):
+                candidates.append((seq + (j,), lp + math.log(v)))
+        beam = heapq.nsmallest(width, candidates, key=key)
+        if all(seq[-1] == -1 for seq, _ in beam):
+            break
+    return beam
