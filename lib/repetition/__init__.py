@@ -8,8 +8,11 @@ theorem of the book it computes.
 from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix
 from .corpus import BigramCounts, CorpusError, bigram_counts, corpus_file, load_kjv, load_peoples_daily
 from .decoding import beam_search, greedy, temperature, top_k, top_p
+from .frobenius import arp_tail_bound, arp_terms, frobenius_interval, row_square_sum_floor, row_square_sums, row_sum_interval, row_sums
 from .graph import cyclic_components, deterministic_cycle
+from .metrics import rep_r, rep_w, seq_rep_n, seq_rep_pooled
 from .model import hadamard_square, sparsity, support, transition_matrix
+from .rebalance import RebalancedEncoding, rebalanced_encoding
 from .rate import ConditioningWarning, repetition_rate, repetition_terms
 from .sampling import END, MonteCarloEstimate, monte_carlo_repetition_rate, repeat_events, sample_chains
 from .spectrum import spectral_radius
