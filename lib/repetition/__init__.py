@@ -15,6 +15,14 @@ from .model import hadamard_square, sparsity, support, transition_matrix
 from .rebalance import RebalancedEncoding, rebalanced_encoding
 from .rate import ConditioningWarning, repetition_rate, repetition_terms
 from .sampling import END, MonteCarloEstimate, monte_carlo_repetition_rate, repeat_events, sample_chains
-from .spectrum import spectral_radius
+from .spectrum import (
+    SeriesResult,
+    eigen_repetition_rate,
+    eigen_upper_bound,
+    modulus_upper_bound,
+    repetition_rate_series,
+    row_sum_upper_bound,
+    spectral_radius,
+)
 
 __version__ = "0.1.0"

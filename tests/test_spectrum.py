@@ -1,0 +1,173 @@
+"""Unit tests of the spectral quantities and upper bounds (book, Chapter 5)."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sympy
+
+import repetition as rep
+
+
+def exact_rate(P):
+    M = sympy.Matrix(P).applyfunc(lambda x: sympy.Rational(x) ** 2)
+    return (M * (sympy.eye(M.shape[0]) - M).inv()).trace()
+
+
+CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
+SWAP = np.array([[0.0, 1.0], [1.0, 0.0]])  # deterministic 2-cycle: ρ(A) = 1, R = ∞
+
+
+def random_substochastic(rng, n, density=1.0):
+    P = rng.random((n, n)) * (rng.random((n, n)) < density)
+    return P / (P.sum(axis=1, keepdims=True) + rng.random((n, 1)) + 1e-300)
+
+
+# --- closed forms --------------------------------------------------------------------------------
+
+def test_uniform_matrix_bounds_hand_computed():
+    # P = J/n: A = J/n^2, ρ = r = 1/n, R = 1/(n - 1); both bounds n (1/n)/(1 - 1/n) = n/(n - 1)
+    n = 5
+    P = np.full((n, n), 1 / n)
+    assert rep.eigen_upper_bound(P) == pytest.approx(n / (n - 1), rel=1e-12)
+    assert rep.row_sum_upper_bound(P) == pytest.approx(n / (n - 1), rel=1e-14)
+    # eigenvalues 1/n (once) and 0: Σ|λ|/(1-|λ|) = R exactly here
+    assert rep.modulus_upper_bound(P) == pytest.approx(1 / (n - 1), rel=1e-12)
+    assert rep.eigen_repetition_rate(P) == pytest.approx(1 / (n - 1), rel=1e-12)
+
+
+def test_three_cycle_hand_computed():
+    # A has eigenvalues q^(1/3) ω^j, q = (1/4)^3: |λ| = 1/4 for all three, R = 3q/(1 - q)
+    q = 0.25**3
+    assert rep.eigen_repetition_rate(CYCLE3) == pytest.approx(3 * q / (1 - q), rel=1e-12)
+    assert rep.modulus_upper_bound(CYCLE3) == pytest.approx(3 * 0.25 / 0.75, rel=1e-12)
+    assert rep.eigen_upper_bound(CYCLE3) == pytest.approx(3 * 0.25 / 0.75, rel=1e-12)
+    # rows of A sum to 1/4
+    assert rep.row_sum_upper_bound(CYCLE3) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_rho_one_cases_are_infinite():
+    for P in (SWAP, sp.csr_array(SWAP), np.array([[1.0, 0.0], [0.3, 0.3]])):
+        assert rep.eigen_upper_bound(P) == math.inf
+        assert rep.row_sum_upper_bound(P) == math.inf
+        assert rep.modulus_upper_bound(P) == math.inf
+        assert rep.eigen_repetition_rate(P) == math.inf
+        res = rep.repetition_rate_series(P)
+        assert res.value == math.inf and res.terms == 0
+
+
+def test_row_sum_bound_infinite_while_R_finite():
+    # a one-hot row (r = 1) on a path that leaks: R is finite, the row-sum bound is vacuous
+    P = np.array([[0.0, 1.0], [0.5, 0.0]])
+    assert rep.row_sum_upper_bound(P) == math.inf
+    assert math.isfinite(rep.repetition_rate(P))
+    assert math.isfinite(rep.eigen_upper_bound(P))
+
+
+def test_acyclic_matrix_has_zero_rate_and_zero_bound():
+    P = np.array([[0.0, 0.5, 0.5], [0.0, 0.0, 0.9], [0.0, 0.0, 0.0]])
+    assert rep.eigen_upper_bound(P) == 0.0
+    assert rep.modulus_upper_bound(P) == 0.0
+    assert rep.eigen_repetition_rate(P) == 0.0
+    assert rep.repetition_rate_series(P) == rep.SeriesResult(0.0, 0.0, 0, 0)
+
+
+def test_defective_A_eigen_formula():
+    # P = [[a, b], [0, a]]: A = [[a^2, b^2], [0, a^2]] is a Jordan block; R = 2a^2/(1 - a^2)
+    a, b = sympy.Rational(1, 2), sympy.Rational(1, 3)
+    assert exact_rate([[a, b], [0, a]]) == 2 * a**2 / (1 - a**2)
+    P = np.array([[0.5, 1 / 3], [0.0, 0.5]])
+    assert rep.eigen_repetition_rate(P) == pytest.approx(float(2 * a**2 / (1 - a**2)), rel=1e-12)
+
+
+def test_complex_eigenvalue_example_exact():
+    P = [["1/10", "3/5", "0"], ["0", "0", "7/10"], ["4/5", "0", "0"]]
+    R = exact_rate(P)
+    Pf = np.array([[0.1, 0.6, 0.0], [0.0, 0.0, 0.7], [0.8, 0.0, 0.0]])
+    lam = np.linalg.eigvals(Pf * Pf)
+    assert np.sum(np.abs(lam.imag) > 1e-3) == 2  # one complex-conjugate pair
+    assert rep.eigen_repetition_rate(Pf) == pytest.approx(float(R), rel=1e-12)
+    assert float(R) <= rep.modulus_upper_bound(Pf) <= rep.eigen_upper_bound(Pf)
+
+
+# --- bound chain on random matrices ---------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bound_chain_random(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 30))
+    P = random_substochastic(rng, n, density=float(rng.uniform(0.1, 1.0)))
+    R = rep.repetition_rate(P)
+    Rm = rep.modulus_upper_bound(P)
+    Re = rep.eigen_upper_bound(P)
+    Rr = rep.row_sum_upper_bound(P)
+    assert R <= Rm * (1 + 1e-10) + 1e-14
+    assert Rm <= Re * (1 + 1e-10) + 1e-14
+    assert R <= Rr * (1 + 1e-10) + 1e-14
+    assert rep.eigen_repetition_rate(P) == pytest.approx(R, rel=1e-8, abs=1e-14)
+
+
+def test_sparse_input_matches_dense():
+    rng = np.random.default_rng(11)
+    P = random_substochastic(rng, 40, density=0.15)
+    S = sp.csr_array(P)
+    for f in (rep.eigen_upper_bound, rep.row_sum_upper_bound, rep.modulus_upper_bound, rep.eigen_repetition_rate):
+        assert f(S) == pytest.approx(f(P), rel=1e-10)
+    a, b = rep.repetition_rate_series(P, 1e-12), rep.repetition_rate_series(S, 1e-12)
+    assert a.terms == b.terms and a.value == pytest.approx(b.value, rel=1e-12)
+
+
+# --- the series with a certified tail ---------------------------------------------------------------
+
+def test_series_not_fooled_by_periodic_chain():
+    # the first two terms are exactly 0: a stop-at-the-first-small-term rule would return 0
+    assert rep.repetition_terms(CYCLE3, 2).tolist() == [0.0, 0.0]
+    res = rep.repetition_rate_series(CYCLE3, tol=1e-14)
+    q = 0.25**3
+    R = 3 * q / (1 - q)
+    assert res.terms >= 3
+    assert res.value <= R + 1e-17
+    assert R - res.value <= res.tail_bound + 1e-17
+    assert res.tail_bound <= 1e-14
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_series_brackets_exact_rate(seed):
+    rng = np.random.default_rng(100 + seed)
+    P = random_substochastic(rng, 12, density=0.5)
+    R = rep.repetition_rate(P)
+    for tol in (1e-3, 1e-8):
+        res = rep.repetition_rate_series(P, tol)
+        assert res.tail_bound <= tol
+        assert res.value <= R * (1 + 1e-12)
+        assert R <= (res.value + res.tail_bound) * (1 + 1e-12)
+
+
+def test_series_near_rho_one_needs_many_terms():
+    # 2-cycle with probability 0.999: ρ(A) = 0.998001, R = 2ρ^2/(1 - ρ^2)
+    P = np.array([[0.0, 0.999], [0.999, 0.0]])
+    rho = 0.999**2
+    res = rep.repetition_rate_series(P, tol=1e-6)
+    R = 2 * rho**2 / (1 - rho**2)
+    assert res.terms > math.log(1e-6) / math.log(rho)
+    assert res.value <= R <= res.value + res.tail_bound
+
+
+def test_series_gives_up_with_warning_and_a_valid_bound():
+    P = np.array([[0.0, 0.999], [0.999, 0.0]])
+    with pytest.warns(RuntimeWarning, match="max_terms"):
+        res = rep.repetition_rate_series(P, tol=1e-12, max_terms=50)
+    R = 2 * 0.999**4 / (1 - 0.999**4)
+    assert res.terms == 50 and res.value <= R <= res.value + res.tail_bound
+
+
+def test_series_validation():
+    with pytest.raises(ValueError, match="tol"):
+        rep.repetition_rate_series(CYCLE3, tol=0.0)
+    with pytest.raises(TypeError, match="tol"):
+        rep.repetition_rate_series(CYCLE3, tol="small")
+    with pytest.raises(ValueError, match="max_terms"):
+        rep.repetition_rate_series(CYCLE3, max_terms=0)
+    with pytest.raises(ValueError, match="row sums"):
+        rep.eigen_upper_bound([[0.9, 0.9], [0.0, 0.0]])
