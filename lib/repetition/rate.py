@@ -132,7 +132,7 @@ def repetition_rate(P) -> float:
     worst = 0.0
     for idx in comps:
         Ac = _component(A, idx)
-        if idx.size <= DENSE_COMPONENT_LIMIT:
+        if idx.size <= DENSE_COMPONENT_LIMIT or not sp.issparse(Ac):
             dense = Ac.toarray() if sp.issparse(Ac) else Ac
             value, growth = _dense_component_rate(dense)
         else:
