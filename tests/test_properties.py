@@ -1,0 +1,337 @@
+"""Property-based tests: every proven statement of the book, checked on thousands of matrices.
+
+Each property quantifies over the strategies of ``tests/strategies.py`` (dense
+and sparse, stochastic and substochastic, irreducible and reducible,
+near-deterministic and near-uniform, n = 1, 2 up to 60, exact rationals). The
+ci profile (``tests/conftest.py``) runs at least 2,000 derandomized examples of
+each and prints the counts.
+
+Tolerances. All traces of powers of ``A = P ⊙ P`` are sums of nonnegative
+products, so they are accurate to a few ulps times k; the solve-based ``R`` is
+accurate to about ``κ · eps`` relative, where ``κ = 2 ||(I - A)^{-1}||_∞`` is
+the condition estimate the package itself uses for its ConditioningWarning.
+Every comparison below is scaled by that ``κ`` (``strategies.condition_bound``),
+never by a blanket loose constant.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import repetition as rep
+import strategies as S
+
+EPS = np.finfo(float).eps
+
+
+def quiet(f, *args, **kwargs):
+    """Call f ignoring ConditioningWarning (properties that check accuracy scale tolerances by κ instead)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rep.ConditioningWarning)
+        return f(*args, **kwargs)
+
+
+def rate_tolerance(case_dense: np.ndarray) -> float:
+    """Relative tolerance for comparing two correct ways of computing R: 64 n κ eps (at least 1e-13)."""
+    kappa = S.condition_bound(case_dense)
+    return max(1e-13, 64 * case_dense.shape[0] * kappa * EPS)
+
+
+def eig_A(dense: np.ndarray) -> np.ndarray:
+    return np.linalg.eigvals(dense * dense)
+
+
+# ---------------------------------------------------------------------------
+# Validation and the model
+
+
+@given(S.transition_matrices())
+def test_validation_accepts_every_valid_matrix_unchanged(case):
+    out = rep.as_transition_matrix(case.P)
+    assert out.dtype == np.float64
+    if sp.issparse(case.P):
+        assert isinstance(out, sp.csr_array)
+        np.testing.assert_array_equal(out.toarray(), case.dense)
+    else:
+        np.testing.assert_array_equal(out, case.dense)
+    again = rep.as_transition_matrix(out)
+    assert (again != out).nnz == 0 if sp.issparse(out) else np.array_equal(again, out)
+
+
+@given(S.transition_matrices(max_n=20))
+def test_hadamard_square_support_and_sparsity(case):
+    A = rep.hadamard_square(case.P)
+    B = rep.support(case.P)
+    A = A.toarray() if sp.issparse(A) else A
+    B = B.toarray() if sp.issparse(B) else B
+    np.testing.assert_array_equal(A, case.dense * case.dense)
+    np.testing.assert_array_equal(B, (case.dense > 0).astype(np.int64))
+    zeta = rep.sparsity(case.P)
+    assert zeta == np.count_nonzero(case.dense) / case.n**2
+    # ζ n is the mean number of successors per token: at most 1 exactly when every row has <= 1 successor
+    if np.all((case.dense > 0).sum(axis=1) <= 1):
+        assert zeta * case.n <= 1.0
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0, 0.5, 1, 0.25]),
+    st.booleans(),
+)
+def test_transition_matrix_is_the_exact_mle(n, seed, delta, sparse_in):
+    from fractions import Fraction
+
+    rng = np.random.default_rng(seed)
+    rows = (rng.integers(0, 50, size=(n, n + 1)) * (rng.random((n, n + 1)) < 0.6)).tolist()
+    args = rows, delta, sparse_in
+    rows, delta, sparse_in = args
+    C = np.array(rows, dtype=np.int64)
+    n = C.shape[0]
+    P = rep.transition_matrix(sp.csr_array(C) if sparse_in else C, smoothing=delta)
+    P = P.toarray() if sp.issparse(P) else P
+    d = Fraction(delta)
+    for i in range(n):
+        total = sum(Fraction(int(x)) for x in C[i]) + (n + 1) * d
+        for j in range(n):
+            expected = (C[i, j] + d) / total if total else Fraction(0)
+            assert abs(Fraction(P[i, j]) - expected) <= expected * Fraction(EPS)
+    assert np.all(P.sum(axis=1) <= 1 + rep.ROW_SUM_TOLERANCE)
+    if delta > 0:
+        assert np.all(P > 0)
+        # the end token keeps (C[i, n] + δ) / total > 0 of every row
+        assert np.all(P.sum(axis=1) < 1)
+    rep.as_transition_matrix(P)  # the estimate is itself a valid transition matrix
+
+
+# ---------------------------------------------------------------------------
+# The graph: components and deterministic cycles
+
+
+@given(S.transition_matrices(max_n=30))
+def test_cyclic_components_match_the_transitive_closure(case):
+    comps = rep.cyclic_components(case.P)
+    reach = S.reachability(case.dense)
+    on_cycle = set(np.flatnonzero(np.diag(reach)).tolist())
+    got = [c.tolist() for c in comps]
+    assert sorted(v for c in got for v in c) == sorted(on_cycle)  # disjoint, and exactly the vertices on closed walks
+    for c in got:
+        assert c == sorted(c)
+        assert reach[np.ix_(c, c)].all()  # strongly connected (and each vertex on a closed walk)
+    # maximal: vertices of different components are not mutually reachable
+    for a in range(len(got)):
+        for b in range(a + 1, len(got)):
+            u, v = got[a][0], got[b][0]
+            assert not (reach[u, v] and reach[v, u])
+    assert [len(c) for c in got] == sorted((len(c) for c in got), reverse=True)
+
+
+@given(S.transition_matrices(kinds=("deterministic", "near_deterministic", "generic", "reducible")))
+def test_infinite_rate_exactly_on_a_deterministic_cycle(case):
+    brute = S.deterministic_cycle_brute(case.dense)
+    cycle = rep.deterministic_cycle(case.P)
+    R = quiet(rep.repetition_rate, case.P)
+    rho = rep.spectral_radius(case.P)
+    if brute is None:
+        assert cycle is None
+        assert math.isfinite(R)
+        assert rho < 1.0
+    else:
+        assert cycle is not None
+        assert R == math.inf
+        assert rho == 1.0
+        members = set(cycle.tolist())
+        for v in members:  # every member steps with probability 1 to another member
+            assert any(case.dense[v, w] == 1.0 for w in members)
+
+
+# ---------------------------------------------------------------------------
+# The exact repetition rate
+
+
+@given(S.rational_matrices())
+def test_rate_equals_the_exact_rational_value(rc):
+    exact = S.exact_repetition_rate(rc.exact)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        R = rep.repetition_rate(rc.P)
+    warned = any(issubclass(w.category, rep.ConditioningWarning) for w in caught)
+    if exact == math.inf:
+        assert R == math.inf
+        assert rep.deterministic_cycle(rc.P) is not None
+        return
+    assert math.isfinite(R)
+    note(f"exact R = {float(exact)!r}, computed {R!r}, warned={warned}")
+    err = abs(R - float(exact)) / max(float(exact), 1e-300) if exact else abs(R)
+    # The float input differs from the rationals by <= eps/2 per entry, so the
+    # attainable accuracy is about κ eps; without a warning the package promises 1e-8.
+    assert err <= rate_tolerance(rc.P)
+    if not warned:
+        assert err <= 1e-8
+
+
+@given(S.rational_matrices(max_n=5), st.integers(1, 6))
+def test_terms_equal_exact_rational_traces(rc, K):
+    terms = rep.repetition_terms(rc.P, K)
+    exact = S.exact_terms(rc.exact, K)
+    for k, (t, e) in enumerate(zip(terms, exact), start=1):
+        assert t >= 0
+        assert abs(t - float(e)) <= 8 * k * rc.n * EPS * float(e) + 1e-300
+
+
+@given(S.transition_matrices(), st.integers(1, 12))
+def test_terms_are_traces_of_powers_and_at_most_n_rho_k(case, K):
+    terms = rep.repetition_terms(case.P, K)
+    A = case.dense * case.dense
+    X = np.eye(case.n)
+    lam = eig_A(case.dense)
+    rho_eig = float(np.max(np.abs(lam)))
+    rho = rep.spectral_radius(case.P)
+    for k in range(1, K + 1):
+        X = X @ A
+        direct = float(np.trace(X))
+        t = terms[k - 1]
+        assert t >= 0.0
+        assert abs(t - direct) <= 4 * k * case.n * EPS * max(direct, t) + 1e-300
+        # Tr(A^k) = Σ λ_i^k <= Σ |λ_i|^k <= n ρ^k
+        assert t <= float(np.sum(np.abs(lam) ** k)) * (1 + 1e-9) + 1e-12 * rho_eig**k + 1e-300
+        assert t <= case.n * max(rho, rho_eig) ** k * (1 + 1e-9) + 1e-300
+
+
+@given(S.transition_matrices())
+def test_solve_eigen_and_series_rates_agree(case):
+    R = quiet(rep.repetition_rate, case.P)
+    if not math.isfinite(R):
+        assert S.deterministic_cycle_brute(case.dense) is not None
+        return
+    tol = rate_tolerance(case.dense)
+    lam = eig_A(case.dense)
+    rho = float(np.max(np.abs(lam)))
+    R_eig = float(np.real(np.sum(lam / (1 - lam))))
+    note(f"R={R!r} R_eig={R_eig!r} rho={rho!r} tol={tol!r}")
+    assert abs(R - R_eig) <= tol * max(R, 1.0) * 10
+    # Series: partial sums never exceed R, and the tail after K terms is at most n ρ^(K+1) / (1 - ρ).
+    K = 60
+    R_K = float(rep.repetition_terms(case.P, K).sum())
+    assert R_K <= R * (1 + tol) + 1e-300
+    tail = case.n * rho ** (K + 1) / (1 - rho) if rho < 1 else math.inf
+    assert R - R_K <= tail * (1 + 1e-6) + tol * R + 1e-300
+
+
+@given(S.transition_matrices())
+def test_upper_bounds_chain(case):
+    """R <= Σ|λ|/(1-|λ|) <= n ρ/(1-ρ) <= n r/(1-r), r the largest row sum of A."""
+    R = quiet(rep.repetition_rate, case.P)
+    if not math.isfinite(R):
+        return
+    tol = rate_tolerance(case.dense)
+    lam = np.abs(eig_A(case.dense))
+    rho = rep.spectral_radius(case.P)
+    r = float((case.dense**2).sum(axis=1).max())
+    rho_hi = max(rho, float(lam.max()))
+    if rho_hi >= 1.0:  # ρ within an ulp of 1 (no deterministic cycle, R ~ 1e16): the bounds are +inf
+        return
+    modulus_bound = float(np.sum(lam / (1 - lam)))
+    assert R <= modulus_bound * (1 + tol) + 1e-300
+    assert modulus_bound <= case.n * rho_hi / (1 - rho_hi) * (1 + 1e-12) + 1e-300
+    if r < 1:
+        assert rho <= r * (1 + 1e-12)
+        # equivalent to ρ <= r; a few ulps of rounding in ρ move ρ/(1-ρ) by ~ulp/(1-ρ)^2
+        slack = case.n * 8 * EPS / (1 - max(rho, r)) ** 2
+        assert case.n * rho / (1 - rho) <= case.n * r / (1 - r) * (1 + 1e-12) + slack
+
+
+@given(S.transition_matrices(max_n=30))
+def test_spectral_radius_frobenius_interval_and_eigenvalues(case):
+    rho = rep.spectral_radius(case.P)
+    assert 0.0 <= rho <= 1.0
+    A = case.dense * case.dense
+    comps = rep.cyclic_components(case.P)
+    if not comps:
+        assert rho == 0.0
+        return
+    if S.deterministic_cycle_brute(case.dense) is not None:
+        assert rho == 1.0
+        return
+    # Perron-Frobenius: on each strongly connected component, min row sum <= ρ_c <= max row sum (same for columns)
+    lower = max(A[np.ix_(c, c)].sum(axis=1).min() for c in comps)
+    upper = max(A[np.ix_(c, c)].sum(axis=1).max() for c in comps)
+    lower_col = max(A[np.ix_(c, c)].sum(axis=0).min() for c in comps)
+    assert lower * (1 - 1e-12) <= rho <= upper * (1 + 1e-12)
+    assert lower_col * (1 - 1e-12) <= rho
+    assert rho <= A.sum(axis=1).max() * (1 + 1e-12)
+    rho_eig = float(np.max(np.abs(np.linalg.eigvals(A))))
+    assert abs(rho - rho_eig) <= 1e-7 * max(rho, 1e-300) + 1e-12
+
+
+@given(S.transition_matrices(), st.integers(0, 2**32 - 1))
+def test_rate_and_radius_are_invariant_under_relabelling_and_format(case, seed):
+    perm = np.random.default_rng(seed).permutation(case.n)
+    Q = case.dense[np.ix_(perm, perm)]
+    R, R_perm = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, Q)
+    R_csr = quiet(rep.repetition_rate, sp.csr_array(case.dense))
+    assert R == R_csr or abs(R - R_csr) <= 1e-13 * R
+    if math.isinf(R):
+        assert math.isinf(R_perm)
+    else:
+        assert abs(R - R_perm) <= rate_tolerance(case.dense) * max(R, 1e-300)
+    rho, rho_perm = rep.spectral_radius(case.P), rep.spectral_radius(Q)
+    assert abs(rho - rho_perm) <= 1e-9 * rho + 1e-300
+    assert rep.sparsity(case.P) == rep.sparsity(Q)
+    assert sorted(sorted(perm[c].tolist()) for c in rep.cyclic_components(Q)) == sorted(
+        c.tolist() for c in rep.cyclic_components(case.P)
+    )
+
+
+@given(S.transition_matrices(), st.integers(0, 2**32 - 1))
+def test_rate_is_monotone_in_the_entries(case, seed):
+    """Lowering entries of P (more end-token mass) never raises R, Tr(A^k) or ρ."""
+    rng = np.random.default_rng(seed)
+    lower = case.dense * np.where(rng.random(case.dense.shape) < 0.5, rng.random(case.dense.shape), 1.0)
+    R, R_low = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, lower)
+    assert R_low <= R * (1 + rate_tolerance(case.dense)) or math.isinf(R)
+    t, t_low = rep.repetition_terms(case.P, 6), rep.repetition_terms(lower, 6)
+    assert np.all(t_low <= t * (1 + 1e-12) + 1e-300)
+    assert rep.spectral_radius(lower) <= rep.spectral_radius(case.P) * (1 + 1e-9) + 1e-300
+
+
+@given(S.transition_matrices(max_n=30))
+def test_only_cyclic_components_contribute(case):
+    """Tokens on no closed walk can be deleted without changing Tr(A^k) or R."""
+    comps = rep.cyclic_components(case.P)
+    keep = np.zeros(case.n, dtype=bool)
+    for c in comps:
+        keep[c] = True
+    pruned = np.where(np.outer(keep, keep), case.dense, 0.0)
+    R, R_pruned = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, pruned)
+    assert R == R_pruned or abs(R - R_pruned) <= 1e-13 * R
+    np.testing.assert_allclose(rep.repetition_terms(case.P, 5), rep.repetition_terms(pruned, 5), rtol=1e-13, atol=0)
+
+
+# ---------------------------------------------------------------------------
+# Monte Carlo
+
+
+@given(
+    S.transition_matrices(max_n=12, formats=("dense", "csr"), kinds=S.KINDS[:3] + S.KINDS[5:]),
+    st.integers(1, 6),
+    st.integers(0, 2**32 - 1),
+)
+def test_monte_carlo_agrees_with_the_partial_sum_within_5_standard_errors(case, K, seed):
+    samples = 1000
+    est = rep.monte_carlo_repetition_rate(case.P, K, samples, np.random.default_rng(seed))
+    R_K = float(rep.repetition_terms(case.P, K).sum())
+    # The per-chain count c takes values in 0..K, so Var(c) <= K E[c] = K R_K / n: a standard
+    # error that does not vanish when the sample happens to contain no repeat at all.
+    se_bound = math.sqrt(case.n * K * R_K / samples)
+    note(f"estimate {est.value!r} ± {est.stderr!r}, exact partial sum {R_K!r}, bound se {se_bound!r}")
+    assert abs(est.value - R_K) <= 5 * max(est.stderr, se_bound) + 1e-12
+    assert est.samples == samples and est.K == K
+    np.testing.assert_allclose(est.per_k.sum(), est.value, rtol=1e-12, atol=1e-12)
