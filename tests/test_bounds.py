@@ -1,0 +1,229 @@
+"""Unit tests of the lower bounds of Chapters 2 and 3 (repetition.bounds).
+
+Expectations are exact: closed walks are enumerated one by one with Fractions,
+so a formula that used Tr(P^(2k)) where Tr(P^k ⊙ P^k) belongs, or lost walks
+to floating-point zeros, fails here.
+"""
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import repetition as rep
+
+
+def _walks(Pf, k):
+    """Exact data of every closed k-walk of positive weight: {start token: [weights]}."""
+    n = len(Pf)
+    out = {i: [] for i in range(n)}
+    for rest in itertools.product(range(n), repeat=k - 1):
+        for i in range(n):
+            path = (i, *rest, i)
+            w = Fraction(1)
+            for a, b in zip(path, path[1:]):
+                w *= Pf[a][b]
+            if w > 0:
+                out[i].append(w)
+    return out
+
+
+def _exact(Pf, k):
+    walks = _walks(Pf, k)
+    n = len(Pf)
+    diag = [sum(ws, Fraction(0)) for ws in walks.values()]  # (P^k)_ii
+    m = [len(ws) for ws in walks.values()]  # (B^k)_ii
+    N = sum(m)
+    tr_A = sum(w * w for ws in walks.values() for w in ws)
+    tr_P = sum(diag)
+    sq = sum(d * d for d in diag)
+    nnz = sum(1 for row in Pf for x in row if x > 0)
+    zn = Fraction(nnz, n)
+    Pk = _power(Pf, k)
+    tr_P2k = sum(Pk[i][j] * Pk[j][i] for i in range(n) for j in range(n))
+    return dict(
+        m=m,
+        N=N,
+        exact=tr_A,
+        cs=tr_P**2 / N if N else Fraction(0),
+        per_row=sum((d * d / mi for d, mi in zip(diag, m) if mi), Fraction(0)),
+        row=sq / n ** (k - 1),
+        uniform=tr_P**2 / n**k,
+        zeta_walks=tr_P**2 / zn**k if nnz else Fraction(0),
+        zeta_rows=sq * n / zn**k if nnz else Fraction(0),
+        paper_nk=tr_P2k / zn**k if nnz else Fraction(0),
+        paper_nk1=tr_P2k * n / zn**k if nnz else Fraction(0),
+    )
+
+
+def _power(Pf, k):
+    n = len(Pf)
+    X = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    for _ in range(k):
+        X = [[sum(X[i][l] * Pf[l][j] for l in range(n)) for j in range(n)] for i in range(n)]
+    return X
+
+
+def _random_rational(rng, n, density, mass):
+    """A random substochastic matrix with entries that are exact binary fractions."""
+    support = rng.random((n, n)) < density
+    raw = rng.integers(1, 9, size=(n, n)) * support
+    Pf = []
+    for row in raw:
+        total = int(row.sum())
+        Pf.append([Fraction(int(x) * mass, max(total, 1)) if total else Fraction(0) for x in row])
+    return Pf
+
+
+CASES = []
+_rng = np.random.default_rng(20210126)
+for _n, _density, _mass in [(3, 1.0, Fraction(1)), (3, 0.5, Fraction(3, 4)), (4, 0.4, Fraction(1)), (4, 0.7, Fraction(1, 2))]:
+    CASES.append(_random_rational(_rng, _n, _density, _mass))
+CASES.append([[Fraction(0), Fraction(1, 2)], [Fraction(1, 2), Fraction(0)]])  # 2-cycle: the paper's term fails
+CASES.append([[Fraction(1, 10), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 10)]])  # dense: fails at k = 1
+
+
+def _as_float(Pf):
+    return np.array([[float(x) for x in row] for row in Pf])
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_every_quantity_matches_walk_enumeration(case, k, sparse):
+    Pf = CASES[case]
+    P = _as_float(Pf)
+    if sparse:
+        P = sp.csr_array(P)
+    e = _exact(Pf, k)
+    assert rep.closed_walk_diagonal(P, k).tolist() == e["m"]
+    assert rep.closed_walk_count(P, k) == e["N"]
+    assert isinstance(rep.closed_walk_count(P, k), int)
+    checks = {
+        "cs": rep.cauchy_schwarz_bound(P, k),
+        "per_row": rep.per_row_bound(P, k),
+        "row": rep.row_lower_bound(P, k),
+        "zeta_walks": rep.zeta_estimate_term(P, k),
+        "zeta_rows": rep.zeta_estimate_term(P, k, form="rows"),
+        "paper_nk": rep.paper_lower_bound_term(P, k),
+        "paper_nk1": rep.paper_lower_bound_term(P, k, normalisation="n^(k-1)"),
+    }
+    for name, got in checks.items():
+        assert got == pytest.approx(float(e[name]), rel=1e-12, abs=1e-300), name
+    t = rep.lower_bound_table(P, k)
+    for name, attr in [("exact", "exact"), ("cs", "cauchy_schwarz"), ("per_row", "per_row"), ("row", "row"),
+                       ("uniform", "uniform"), ("zeta_walks", "zeta_walks"), ("zeta_rows", "zeta_rows"),
+                       ("paper_nk", "paper_nk"), ("paper_nk1", "paper_nk1")]:
+        assert getattr(t, attr)[k - 1] == pytest.approx(float(e[name]), rel=1e-12, abs=1e-300), name
+    assert t.walk_count[k - 1] == e["N"]
+    assert t.max_walks_through[k - 1] == max(e["m"])
+
+
+def test_row_bound_uses_diagonal_squares_not_p_2k():
+    # Tr(P ⊙ P) = 0 on a 2-cycle, while Tr(P^2) = 1/2: the P^(2k) form would give 1/2 > Tr(A) = 0.
+    P = np.array([[0.0, 0.5], [0.5, 0.0]])
+    assert rep.row_lower_bound(P, 1) == 0.0
+    assert rep.per_row_bound(P, 1) == 0.0
+    assert rep.paper_lower_bound_term(P, 1) == 0.5
+    assert rep.paper_lower_bound_term(P, 1, "n^(k-1)") == 1.0
+    assert rep.paper_lower_bound_term(P, 1) > rep.repetition_terms(P, 1)[0]
+    # k = 3: (P^3)_ii = 0, but Tr(P^6) = 2/64.
+    assert rep.row_lower_bound(P, 3) == 0.0
+    assert rep.paper_lower_bound_term(P, 3, "n^(k-1)") == pytest.approx(2 / 64 * 2)  # ζ^3 n^2 = 1/2
+
+
+def test_paper_term_exceeds_exact_term_at_k1_with_full_support():
+    P = np.array([[0.1, 0.5], [0.5, 0.1]])  # ζ = 1, Tr(A) = 0.02, Tr(P^2) = 0.52
+    exact = rep.repetition_terms(P, 1)[0]
+    assert rep.paper_lower_bound_term(P, 1) == pytest.approx(0.26)
+    assert rep.paper_lower_bound_term(P, 1) > exact
+    assert rep.paper_lower_bound_term(P, 1, "n^(k-1)") > exact
+    assert rep.row_lower_bound(P, 1) == pytest.approx(exact, rel=1e-14)  # the corrected form is exact at k = 1
+
+
+def test_walk_counts_are_exact_beyond_int64():
+    P = np.full((4, 4), 0.25)
+    assert rep.closed_walk_count(P, 40) == 4**40  # > 2^63
+    assert rep.closed_walk_diagonal(P, 33).tolist() == [4**32] * 4
+    C = np.array([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]])  # closed walks on K3: 2^k + 2(-1)^k
+    for k in (1, 2, 7, 61, 62, 90):
+        assert rep.closed_walk_count(C, k) == 2**k + 2 * (-1) ** k
+
+
+def test_walks_of_underflowing_probability_are_counted():
+    P = np.array([[1e-200, 0.0], [0.0, 0.0]])
+    assert rep.closed_walk_count(P, 3) == 1
+    assert rep.closed_walk_diagonal(sp.csr_array(P), 3).tolist() == [1, 0]
+
+
+def test_no_closed_walks_gives_zero():
+    P = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]])
+    for k in (1, 2, 3):
+        assert rep.closed_walk_count(P, k) == 0
+        assert rep.cauchy_schwarz_bound(P, k) == 0.0
+        assert rep.per_row_bound(P, k) == 0.0
+    Z = np.zeros((2, 2))
+    assert rep.zeta_estimate_term(Z, 2) == 0.0
+    assert rep.paper_lower_bound_term(Z, 2) == 0.0
+
+
+def test_equality_case_of_cauchy_schwarz():
+    # Every closed walk of J/n has weight n^-k: equality in eq-cs-bound.
+    n = 4
+    P = np.full((n, n), 1 / n)
+    for k in (1, 2, 5):
+        exact = rep.repetition_terms(P, k)[-1]
+        assert rep.cauchy_schwarz_bound(P, k) == pytest.approx(exact, rel=1e-13)
+    # Unequal weights: strict inequality.
+    Q = np.array([[0.5, 0.25], [0.25, 0.5]])
+    assert rep.cauchy_schwarz_bound(Q, 2) < rep.repetition_terms(Q, 2)[-1] * (1 - 1e-3)
+
+
+def test_chain_on_random_matrices():
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        n = int(rng.integers(2, 12))
+        support = rng.random((n, n)) < rng.uniform(0.1, 1.0)
+        W = rng.random((n, n)) * support
+        s = W.sum(axis=1, keepdims=True)
+        P = np.divide(W, s, out=np.zeros_like(W), where=s > 0) * rng.uniform(0.3, 1.0, size=(n, 1))
+        t = rep.lower_bound_table(sp.csr_array(P) if trial % 2 else P, 6)
+        np.testing.assert_allclose(t.exact, rep.repetition_terms(P, 6), rtol=1e-12, atol=1e-300)
+        tol = 1 + 1e-12
+        assert np.all(t.per_row <= t.exact * tol)
+        assert np.all(t.cauchy_schwarz <= t.per_row * tol)
+        assert np.all(t.max_row <= t.per_row * tol)
+        assert np.all(t.row <= t.max_row * tol)
+        assert np.all(t.uniform <= t.row * tol)
+        assert np.all(t.uniform <= t.cauchy_schwarz * tol)
+        assert np.all(t.trace_diag_sq <= t.trace_P2k * tol)
+        assert all(m <= n ** (k - 1) for k, m in enumerate(t.max_walks_through, start=1))
+
+
+def test_table_without_paper_terms():
+    t = rep.lower_bound_table(np.array([[0.5, 0.5], [0.5, 0.0]]), 3, paper=False)
+    assert t.paper_nk is None and t.trace_P2k is None and t.K == 3
+    assert t.walk_count == [1, 3, 4]  # Tr(B^k) for B = [[1, 1], [1, 0]]: Lucas numbers
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: rep.closed_walk_count(np.eye(2) * 0.5, 0), ValueError, "k must be an integer >= 1, got 0"),
+        (lambda: rep.cauchy_schwarz_bound(np.eye(2) * 0.5, 1.5), TypeError, "k must be an integer"),
+        (lambda: rep.per_row_bound(np.eye(2) * 0.5, True), TypeError, "k must be an integer"),
+        (lambda: rep.row_lower_bound(np.eye(2) * 0.5, -1), ValueError, "k must be"),
+        (lambda: rep.paper_lower_bound_term(np.eye(2) * 0.5, 1, "n^2k"), ValueError, "normalisation"),
+        (lambda: rep.paper_lower_bound_term(np.eye(2) * 0.5, 1, 2), TypeError, "normalisation"),
+        (lambda: rep.zeta_estimate_term(np.eye(2) * 0.5, 1, "cycles"), ValueError, "form"),
+        (lambda: rep.lower_bound_table(np.eye(2) * 0.5, 0), ValueError, "K must be"),
+        (lambda: rep.lower_bound_table(np.eye(2) * 0.5, 2, paper="yes"), TypeError, "paper"),
+        (lambda: rep.closed_walk_count(np.array([[0.9, 0.2], [0.0, 0.0]]), 1), ValueError, "row 0 sums"),
+        (lambda: rep.closed_walk_diagonal(np.array([[0.5, -0.1], [0.0, 0.0]]), 1), ValueError, "negative"),
+    ],
+)
+def test_validation(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
