@@ -74,7 +74,7 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
             raise ValueError(f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative")
         keys = coo.row.astype(np.int64) * P.shape[1] + coo.col
         if np.unique(keys).size != keys.size:
-            raise ValueError(f"{name} has duplicate stored entries; call sum_duplicates() first if they are meant to add up")
+            raise ValueError(f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), P.shape[1])}); call sum_duplicates() first if they are meant to add up")
         A = sp.csr_array((data.astype(np.float64), (coo.row, coo.col)), shape=P.shape)
         A.sort_indices()
         sums = np.asarray(A.sum(axis=1)).ravel()

@@ -169,7 +169,7 @@ def row_sum_interval(M) -> tuple[float, float]:
     if not np.all(np.isfinite(values)):
         raise ValueError("M has NaN or infinite entries")
     if np.any(values < 0):
-        raise ValueError("M has negative entries; the row-sum interval holds for nonnegative matrices")
+        raise ValueError(f"M has negative entries (e.g. {float(values[values < 0][0])!r}); the row-sum interval holds for nonnegative matrices")
     sums = np.asarray(M.sum(axis=1), dtype=np.float64).ravel()
     return float(sums.min()), float(sums.max())
 

@@ -70,7 +70,7 @@ def transition_matrix(counts, smoothing: float = 0.0):
     if not np.all(np.isfinite(values)):
         raise ValueError("counts has NaN or infinite entries")
     if np.any(values < 0):
-        raise ValueError("counts has negative entries")
+        raise ValueError(f"counts has negative entries (e.g. {float(values[values < 0][0])!r})")
     if sp.issparse(C):
         C = C.astype(np.float64)
         C.sum_duplicates()
