@@ -1,0 +1,334 @@
+"""Bad input is refused, everywhere, with a message naming the argument and the offending value.
+
+The table of bad transition matrices (non-square, 1-D, 3-D, empty, negative,
+NaN, inf, row sums above 1 + 1e-12, complex/object/bool/string dtype, sparse
+with stored negative zeros or duplicate entries) is run through *every*
+public function that takes a transition matrix; the table of bad scalars
+(k <= 0 or non-integer, γ outside (0, 1], p outside (0, 1], temperature <= 0,
+top-k < 1, tolerances, sizes, generators) through every function that takes
+them. Each call must raise ``ValueError`` or ``TypeError`` (as listed) whose
+message contains the argument's name and the offending value; no call may
+return a number.
+
+``test_every_public_function_is_in_the_table`` fails when a public function is
+added to the package without rows here, so coverage cannot silently erode.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import repetition as rep
+
+RNG = np.random.default_rng  # a fresh generator per call keeps rows independent
+GOOD = np.array([[0.25, 0.5], [0.5, 0.25]])
+
+# --------------------------------------------------------------------------
+# Every public function taking a transition matrix, called with that matrix
+# as ``P`` and otherwise valid arguments.
+
+MATRIX_FUNCTIONS = {
+    "as_transition_matrix": lambda P: rep.as_transition_matrix(P),
+    "hadamard_square": lambda P: rep.hadamard_square(P),
+    "support": lambda P: rep.support(P),
+    "sparsity": lambda P: rep.sparsity(P),
+    "cyclic_components": lambda P: rep.cyclic_components(P),
+    "deterministic_cycle": lambda P: rep.deterministic_cycle(P),
+    "repetition_rate": lambda P: rep.repetition_rate(P),
+    "repetition_terms": lambda P: rep.repetition_terms(P, 3),
+    "spectral_radius": lambda P: rep.spectral_radius(P),
+    "eigen_upper_bound": lambda P: rep.eigen_upper_bound(P),
+    "row_sum_upper_bound": lambda P: rep.row_sum_upper_bound(P),
+    "modulus_upper_bound": lambda P: rep.modulus_upper_bound(P),
+    "eigen_repetition_rate": lambda P: rep.eigen_repetition_rate(P),
+    "repetition_rate_series": lambda P: rep.repetition_rate_series(P),
+    "sample_chains": lambda P: rep.sample_chains(P, np.array([0]), 2, RNG(0)),
+    "monte_carlo_repetition_rate": lambda P: rep.monte_carlo_repetition_rate(P, 2, 10, RNG(0)),
+    "greedy": lambda P: rep.greedy(P),
+    "top_k": lambda P: rep.top_k(P, 1),
+    "top_p": lambda P: rep.top_p(P, 0.5),
+    "temperature": lambda P: rep.temperature(P, 1.0),
+    "beam_search": lambda P: rep.beam_search(P, 0, 1, 2),
+    "row_sums": lambda P: rep.row_sums(P),
+    "row_square_sums": lambda P: rep.row_square_sums(P),
+    "row_square_sum_floor": lambda P: rep.row_square_sum_floor(P),
+    "frobenius_interval": lambda P: rep.frobenius_interval(P),
+    "arp_terms": lambda P: rep.arp_terms(P, 2),
+    "arp_tail_bound": lambda P: rep.arp_tail_bound(P, 2),
+    "closed_walk_diagonal": lambda P: rep.closed_walk_diagonal(P, 2),
+    "closed_walk_count": lambda P: rep.closed_walk_count(P, 2),
+    "cauchy_schwarz_bound": lambda P: rep.cauchy_schwarz_bound(P, 2),
+    "per_row_bound": lambda P: rep.per_row_bound(P, 2),
+    "row_lower_bound": lambda P: rep.row_lower_bound(P, 2),
+    "zeta_estimate_term": lambda P: rep.zeta_estimate_term(P, 2),
+    "paper_lower_bound_term": lambda P: rep.paper_lower_bound_term(P, 2),
+    "lower_bound_table": lambda P: rep.lower_bound_table(P, 2),
+}
+
+
+def _sparse(data, rows, cols, shape=(2, 2), kind="coo"):
+    coo = sp.coo_array((np.asarray(data), (np.asarray(rows), np.asarray(cols))), shape=shape)
+    return coo if kind == "coo" else sp.csr_array(coo) if kind == "csr" else coo
+
+
+def _csr_raw(data, indices, indptr, shape=(2, 2)):
+    """A CSR matrix built from raw arrays (keeps negative zeros and duplicates as stored)."""
+    return sp.csr_array((np.asarray(data, dtype=float), np.asarray(indices), np.asarray(indptr)), shape=shape)
+
+
+# (id, bad matrix, exception, fragments the message must contain besides the name "P")
+BAD_MATRICES = [
+    ("non-square", np.full((2, 3), 0.1), ValueError, ["(2, 3)"]),
+    ("1-D", np.array([0.5, 0.5]), ValueError, ["(2,)"]),
+    ("3-D", np.full((2, 2, 2), 0.1), ValueError, ["(2, 2, 2)"]),
+    ("empty", np.zeros((0, 0)), ValueError, ["(0, 0)"]),
+    ("empty-rows", np.zeros((0, 3)), ValueError, ["(0, 3)"]),
+    ("scalar", np.float64(0.5), ValueError, ["()"]),
+    ("negative", np.array([[0.5, -0.25], [0.0, 0.0]]), ValueError, ["-0.25"]),
+    ("negative-tiny", np.array([[0.5, -1e-300], [0.0, 0.0]]), ValueError, ["-1e-300"]),
+    ("nan", np.array([[0.5, np.nan], [0.0, 0.0]]), ValueError, ["nan"]),
+    ("inf", np.array([[0.5, 0.0], [np.inf, 0.0]]), ValueError, ["inf"]),
+    ("-inf", np.array([[0.5, 0.0], [-np.inf, 0.0]]), ValueError, ["inf"]),
+    ("row-sum-1+2e-12", np.array([[0.5, 0.5 + 2e-12], [0.0, 0.0]]), ValueError, ["1.000000000002"]),
+    ("row-sum-2", np.array([[1.0, 1.0], [0.0, 0.0]]), ValueError, ["2.0"]),
+    ("complex", np.array([[0.5, 0.5], [0.0, 0.0]], dtype=complex), TypeError, ["complex128"]),
+    ("object", np.array([[Fraction(1, 2), Fraction(1, 2)], [Fraction(0), Fraction(0)]], dtype=object), TypeError, ["object"]),
+    ("bool", np.array([[True, False], [False, True]]), TypeError, ["bool"]),
+    ("string", np.array([["0.5", "0.5"], ["0", "0"]]), TypeError, ["<U3"]),
+    ("sparse-non-square", sp.csr_array(np.full((2, 3), 0.1)), ValueError, ["(2, 3)"]),
+    ("sparse-empty", sp.csr_array((0, 0)), ValueError, ["(0, 0)"]),
+    ("sparse-negative", sp.csr_array(np.array([[0.5, -0.25], [0.0, 0.0]])), ValueError, ["-0.25"]),
+    ("sparse-negative-zero", _csr_raw([-0.0, 0.5], [0, 1], [0, 2, 2]), ValueError, ["-0.0"]),
+    ("sparse-duplicates", _sparse([0.25, 0.25], [0, 0], [1, 1]), ValueError, ["duplicate", "(0, 1)"]),
+    ("sparse-csr-duplicates", _csr_raw([0.25, 0.25], [1, 1], [0, 2, 2]), ValueError, ["duplicate", "(0, 1)"]),
+    ("sparse-nan", _sparse([np.nan], [0], [1]), ValueError, ["nan"]),
+    ("sparse-inf", _sparse([np.inf], [1], [0]), ValueError, ["inf"]),
+    ("sparse-row-sum", _sparse([0.75, 0.5], [1, 1], [0, 1]), ValueError, ["1.25"]),
+    ("sparse-complex", sp.csr_array(np.array([[0.5, 0.0], [0.0, 0.0]], dtype=complex)), TypeError, ["complex128"]),
+    ("sparse-bool", sp.csr_array(np.array([[True, False], [False, False]])), TypeError, ["bool"]),
+]
+
+
+def _assert_names(excinfo, name: str, fragments) -> None:
+    message = str(excinfo.value)
+    assert re.search(rf"(?<![A-Za-z_]){re.escape(name)}(?![A-Za-z_])", message), (
+        f"message does not name the argument {name!r}: {message!r}"
+    )
+    for fragment in fragments:
+        assert fragment.lower() in message.lower(), f"message does not show the offending value {fragment!r}: {message!r}"
+
+
+@pytest.mark.parametrize("case_id, bad, exc, fragments", BAD_MATRICES, ids=[row[0] for row in BAD_MATRICES])
+@pytest.mark.parametrize("fname", sorted(MATRIX_FUNCTIONS))
+def test_bad_matrix_is_refused(fname, case_id, bad, exc, fragments):
+    with pytest.raises(exc) as excinfo:
+        result = MATRIX_FUNCTIONS[fname](bad)
+        pytest.fail(f"{fname} returned {result!r} for a {case_id} matrix")  # pragma: no cover
+    _assert_names(excinfo, "P", fragments)
+
+
+@pytest.mark.parametrize("fname", sorted(MATRIX_FUNCTIONS))
+def test_good_matrix_and_row_sum_tolerance_are_accepted(fname):
+    # within the 1e-12 tolerance a row may exceed 1 (rounding of a normalised row)
+    MATRIX_FUNCTIONS[fname](GOOD)
+    MATRIX_FUNCTIONS[fname](np.array([[0.25, 0.75 + 5e-13], [0.5, 0.5]]))
+    MATRIX_FUNCTIONS[fname](sp.csr_array(GOOD))
+
+
+# --------------------------------------------------------------------------
+# Bad scalars and other arguments: (id, call, exception, argument name, fragments)
+
+P2 = GOOD
+SENTENCES = [list("abab"), list("abc")]
+
+BAD_ARGUMENTS = [
+    # k <= 0 or non-integer k
+    *[
+        (f"{fname}-K={value!r}", call, exc, "K", [repr(value)])
+        for fname, make in [
+            ("repetition_terms", lambda K: (lambda: rep.repetition_terms(P2, K))),
+            ("arp_terms", lambda K: (lambda: rep.arp_terms(P2, K))),
+            ("arp_tail_bound", lambda K: (lambda: rep.arp_tail_bound(P2, K))),
+            ("monte_carlo_repetition_rate", lambda K: (lambda: rep.monte_carlo_repetition_rate(P2, K, 10, RNG(0)))),
+            ("repeat_events", lambda K: (lambda: rep.repeat_events(np.zeros((2, 9), dtype=np.int64), K))),
+        ]
+        for value, exc in [(0, ValueError), (-3, ValueError), (2.5, TypeError), (2.0, TypeError), ("3", TypeError), (True, TypeError), (None, TypeError)]
+        for call in [make(value)]
+    ],
+    *[
+        (f"{fname}-k={value!r}", (lambda f, v: lambda: f(P2, v))(getattr(rep, fname), value), exc, "k", [repr(value)])
+        for fname in [
+            "closed_walk_diagonal", "closed_walk_count", "cauchy_schwarz_bound", "per_row_bound",
+            "row_lower_bound", "zeta_estimate_term", "paper_lower_bound_term",
+        ]
+        for value, exc in [(0, ValueError), (-1, ValueError), (1.5, TypeError), (None, TypeError)]
+    ],
+    *[
+        (f"lower_bound_table-K={value!r}", (lambda v: lambda: rep.lower_bound_table(P2, v))(value), exc, "K", [repr(value)])
+        for value, exc in [(0, ValueError), (-1, ValueError), (1.5, TypeError)]
+    ],
+    ("lower_bound_table-paper", lambda: rep.lower_bound_table(P2, 2, paper="yes"), TypeError, "paper", ["'yes'"]),
+    ("zeta_estimate_term-form", lambda: rep.zeta_estimate_term(P2, 2, form="nope"), ValueError, "form", ["'nope'"]),
+    ("zeta_estimate_term-form-type", lambda: rep.zeta_estimate_term(P2, 2, form=1), TypeError, "form", ["1"]),
+    ("paper_lower_bound_term-normalisation", lambda: rep.paper_lower_bound_term(P2, 2, normalisation="n"), ValueError, "normalisation", ["'n'"]),
+    ("paper_lower_bound_term-normalisation-type", lambda: rep.paper_lower_bound_term(P2, 2, normalisation=None), TypeError, "normalisation", ["None"]),
+    # top-k < 1 or non-integer
+    *[
+        (f"top_k-k={value!r}", (lambda v: lambda: rep.top_k(P2, v))(value), exc, "k", [repr(value)])
+        for value, exc in [(0, ValueError), (-1, ValueError), (1.5, TypeError), (np.float64(2.0), TypeError)]
+    ],
+    # p outside (0, 1]
+    *[
+        (f"top_p-p={value!r}", (lambda v: lambda: rep.top_p(P2, v))(value), exc, "p", [frag])
+        for value, exc, frag in [
+            (0.0, ValueError, "0.0"),
+            (-0.1, ValueError, "-0.1"),
+            (1.0000001, ValueError, "1.0000001"),
+            (math.nan, ValueError, "nan"),
+            (math.inf, ValueError, "inf"),
+            ("0.5", TypeError, "'0.5'"),
+            (1j, TypeError, "1j"),
+        ]
+    ],
+    # temperature <= 0
+    *[
+        (f"temperature-t={value!r}", (lambda v: lambda: rep.temperature(P2, v))(value), exc, "t", [frag])
+        for value, exc, frag in [
+            (0.0, ValueError, "0.0"),
+            (-1.0, ValueError, "-1.0"),
+            (math.nan, ValueError, "nan"),
+            (math.inf, ValueError, "inf"),
+            (None, TypeError, "None"),
+        ]
+    ],
+    # γ outside (0, 1] (γ = 1 is accepted: it merges nothing, see rebalanced_encoding's docstring)
+    *[
+        (f"rebalanced_encoding-gamma={value!r}", (lambda v: lambda: rep.rebalanced_encoding(SENTENCES, v))(value), exc, "gamma", [frag])
+        for value, exc, frag in [
+            (0.0, ValueError, "0.0"),
+            (-0.5, ValueError, "-0.5"),
+            (1.5, ValueError, "1.5"),
+            (math.nan, ValueError, "nan"),
+            ("0.1", TypeError, "'0.1'"),
+        ]
+    ],
+    ("rebalanced_encoding-max_iter=0", lambda: rep.rebalanced_encoding(SENTENCES, 0.5, max_iter=0), ValueError, "max_iter", ["0"]),
+    ("rebalanced_encoding-smoothing=-1", lambda: rep.rebalanced_encoding(SENTENCES, 0.5, smoothing=-1.0), ValueError, "smoothing", ["-1.0"]),
+    ("rebalanced_encoding-separator=1", lambda: rep.rebalanced_encoding(SENTENCES, 0.5, separator=1), TypeError, "separator", ["int"]),
+    ("rebalanced_encoding-token=3", lambda: rep.rebalanced_encoding([["a", 3]], 0.5), TypeError, "tokens", ["3"]),
+    ("rebalanced_encoding-empty", lambda: rep.rebalanced_encoding([[]], 0.5), ValueError, "sentences", ["no token"]),
+    # the model
+    ("transition_matrix-smoothing=-0.1", lambda: rep.transition_matrix(np.ones((2, 3)), -0.1), ValueError, "smoothing", ["-0.1"]),
+    ("transition_matrix-smoothing=nan", lambda: rep.transition_matrix(np.ones((2, 3)), math.nan), ValueError, "smoothing", ["nan"]),
+    ("transition_matrix-counts-square", lambda: rep.transition_matrix(np.ones((2, 2))), ValueError, "counts", ["(2, 2)"]),
+    ("transition_matrix-counts-1-D", lambda: rep.transition_matrix(np.ones(3)), ValueError, "counts", ["(3,)"]),
+    ("transition_matrix-counts-empty", lambda: rep.transition_matrix(np.ones((0, 1))), ValueError, "counts", ["(0, 1)"]),
+    ("transition_matrix-counts-negative", lambda: rep.transition_matrix(np.array([[1.0, -2.0, 1.0], [1, 1, 1]])), ValueError, "counts", ["-2.0"]),
+    ("transition_matrix-counts-nan", lambda: rep.transition_matrix(np.array([[1.0, np.nan, 1.0], [1, 1, 1]])), ValueError, "counts", ["nan"]),
+    ("transition_matrix-counts-complex", lambda: rep.transition_matrix(np.ones((2, 3), dtype=complex)), TypeError, "counts", ["complex128"]),
+    ("transition_matrix-counts-object", lambda: rep.transition_matrix(np.ones((2, 3), dtype=object)), TypeError, "counts", ["object"]),
+    # spectrum
+    ("repetition_rate_series-tol=0", lambda: rep.repetition_rate_series(P2, tol=0.0), ValueError, "tol", ["0.0"]),
+    ("repetition_rate_series-tol=-1", lambda: rep.repetition_rate_series(P2, tol=-1.0), ValueError, "tol", ["-1.0"]),
+    ("repetition_rate_series-max_terms=0", lambda: rep.repetition_rate_series(P2, max_terms=0), ValueError, "max_terms", ["0"]),
+    ("repetition_rate_series-max_terms=1.5", lambda: rep.repetition_rate_series(P2, max_terms=1.5), TypeError, "max_terms", ["1.5"]),
+    # frobenius
+    ("arp_terms-form", lambda: rep.arp_terms(P2, 2, form="nope"), ValueError, "form", ["'nope'"]),
+    ("row_sum_interval-non-square", lambda: rep.row_sum_interval(np.ones((2, 3))), ValueError, "M", ["(2, 3)"]),
+    ("row_sum_interval-empty", lambda: rep.row_sum_interval(np.ones((0, 0))), ValueError, "M", ["(0, 0)"]),
+    ("row_sum_interval-negative", lambda: rep.row_sum_interval(np.array([[1.0, -0.5], [0, 1]])), ValueError, "M", ["-0.5"]),
+    ("row_sum_interval-nan", lambda: rep.row_sum_interval(np.array([[1.0, np.nan], [0, 1]])), ValueError, "M", ["nan"]),
+    ("row_sum_interval-inf", lambda: rep.row_sum_interval(np.array([[1.0, np.inf], [0, 1]])), ValueError, "M", ["inf"]),
+    ("row_sum_interval-complex", lambda: rep.row_sum_interval(np.ones((2, 2), dtype=complex)), TypeError, "M", ["complex128"]),
+    # (row_sum_interval accepts a stored -0.0: M is any nonnegative matrix, not a transition matrix, and -0.0 == 0)
+    # sampling
+    ("sample_chains-length=0", lambda: rep.sample_chains(P2, np.array([0]), 0, RNG(0)), ValueError, "length", ["0"]),
+    ("sample_chains-length=2.0", lambda: rep.sample_chains(P2, np.array([0]), 2.0, RNG(0)), TypeError, "length", ["2.0"]),
+    ("sample_chains-starts-range", lambda: rep.sample_chains(P2, np.array([0, 2]), 2, RNG(0)), ValueError, "starts", ["2"]),
+    ("sample_chains-starts-negative", lambda: rep.sample_chains(P2, np.array([-1]), 2, RNG(0)), ValueError, "starts", ["-1"]),
+    ("sample_chains-starts-float", lambda: rep.sample_chains(P2, np.array([0.0]), 2, RNG(0)), TypeError, "starts", ["float64"]),
+    ("sample_chains-rng", lambda: rep.sample_chains(P2, np.array([0]), 2, 0), TypeError, "rng", ["int"]),
+    ("monte_carlo-samples=1", lambda: rep.monte_carlo_repetition_rate(P2, 2, 1, RNG(0)), ValueError, "samples", ["1"]),
+    ("monte_carlo-samples=0", lambda: rep.monte_carlo_repetition_rate(P2, 2, 0, RNG(0)), ValueError, "samples", ["0"]),
+    ("monte_carlo-rng", lambda: rep.monte_carlo_repetition_rate(P2, 2, 10, np.random.RandomState(0)), TypeError, "rng", ["RandomState"]),
+    ("repeat_events-short", lambda: rep.repeat_events(np.zeros((2, 4), dtype=np.int64), 2), ValueError, "Y", ["(2, 4)"]),
+    # decoding: beam search
+    ("beam_search-start-range", lambda: rep.beam_search(P2, 2, 1, 2), ValueError, "start", ["2"]),
+    ("beam_search-start-float", lambda: rep.beam_search(P2, 0.0, 1, 2), TypeError, "start", ["0.0"]),
+    ("beam_search-width=0", lambda: rep.beam_search(P2, 0, 0, 2), ValueError, "width", ["0"]),
+    ("beam_search-length=0", lambda: rep.beam_search(P2, 0, 1, 0), ValueError, "length", ["0"]),
+    # metrics
+    ("rep_w-window=0", lambda: rep.rep_w(list("abc"), window=0), ValueError, "window", ["0"]),
+    ("rep_w-window=1.5", lambda: rep.rep_w(list("abc"), window=1.5), TypeError, "window", ["1.5"]),
+    ("rep_w-empty", lambda: rep.rep_w([]), ValueError, "tokens", ["empty"]),
+    ("rep_r-empty", lambda: rep.rep_r([]), ValueError, "tokens", ["empty"]),
+    ("rep_r-2-D", lambda: rep.rep_r(np.zeros((2, 2))), ValueError, "tokens", ["(2, 2)"]),
+    ("seq_rep_n-n=0", lambda: rep.seq_rep_n(list("abc"), n=0), ValueError, "n", ["0"]),
+    ("seq_rep_n-n=-2", lambda: rep.seq_rep_n(list("abc"), n=-2), ValueError, "n", ["-2"]),
+    ("seq_rep_n-short", lambda: rep.seq_rep_n(list("abc"), n=4), ValueError, "tokens", ["3"]),
+    ("seq_rep_n-not-a-sequence", lambda: rep.seq_rep_n(5, n=1), TypeError, "tokens", ["int"]),
+    ("seq_rep_pooled-ns-empty", lambda: rep.seq_rep_pooled(list("abcd"), ns=()), ValueError, "ns", ["empty"]),
+    ("seq_rep_pooled-ns=0", lambda: rep.seq_rep_pooled(list("abcd"), ns=(1, 0)), ValueError, "ns", ["0"]),
+    # corpora
+    ("bigram_counts-empty", lambda: rep.bigram_counts([]), ValueError, "sequences", ["no token"]),
+    ("load_peoples_daily-unit", lambda: rep.load_peoples_daily(unit="byte"), ValueError, "unit", ["'byte'"]),
+    ("load_kjv-unit", lambda: rep.load_kjv(unit="verse"), ValueError, "unit", ["'verse'"]),
+]
+
+
+@pytest.mark.parametrize("case_id, call, exc, name, fragments", BAD_ARGUMENTS, ids=[row[0] for row in BAD_ARGUMENTS])
+def test_bad_argument_is_refused(case_id, call, exc, name, fragments):
+    with pytest.raises(exc) as excinfo:
+        result = call()
+        pytest.fail(f"{case_id}: returned {result!r} instead of raising")  # pragma: no cover
+    _assert_names(excinfo, name, fragments)
+
+
+# --------------------------------------------------------------------------
+# Coverage of the table
+
+#: Public callables that take no transition matrix and no checked scalar, with the reason.
+NOT_IN_MATRIX_TABLE = {
+    "transition_matrix": "takes counts (n, n + 1), rows in BAD_ARGUMENTS",
+    "row_sum_interval": "takes any nonnegative matrix M, rows in BAD_ARGUMENTS",
+    "repeat_events": "takes sampled chains Y, rows in BAD_ARGUMENTS",
+    "rebalanced_encoding": "takes sentences, rows in BAD_ARGUMENTS",
+    "rep_w": "takes tokens, rows in BAD_ARGUMENTS",
+    "rep_r": "takes tokens, rows in BAD_ARGUMENTS",
+    "seq_rep_n": "takes tokens, rows in BAD_ARGUMENTS",
+    "seq_rep_pooled": "takes tokens, rows in BAD_ARGUMENTS",
+    "bigram_counts": "takes sentences, rows in BAD_ARGUMENTS",
+    "load_peoples_daily": "loader, rows in BAD_ARGUMENTS and tests/test_corpus.py (missing package, corrupted file)",
+    "load_kjv": "loader, rows in BAD_ARGUMENTS and tests/test_corpus.py (missing package, corrupted file)",
+    "corpus_file": "internal path lookup of the loaders, covered by tests/test_corpus.py",
+}
+
+
+def _public_functions() -> list[str]:
+    names = getattr(rep, "__all__", None) or [n for n in dir(rep) if not n.startswith("_")]
+    return sorted(n for n in names if inspect.isfunction(getattr(rep, n)))
+
+
+def test_every_public_function_is_in_the_table():
+    covered = set(MATRIX_FUNCTIONS) | set(NOT_IN_MATRIX_TABLE)
+    missing = [n for n in _public_functions() if n not in covered]
+    assert not missing, f"public functions without bad-input rows in tests/test_bad_input.py: {missing}"
+
+
+def test_every_checked_argument_has_a_row():
+    """Every parameter of every public function other than P appears in BAD_ARGUMENTS (or is exempt)."""
+    exempt = {"P", "counts", "sentences", "sequences", "tokens", "ns", "vocab", "name", "allow_sparse"}
+    named = {row[3] for row in BAD_ARGUMENTS}
+    missing = []
+    for fname in _public_functions():
+        for param in inspect.signature(getattr(rep, fname)).parameters:
+            if param not in exempt and param not in named:
+                missing.append(f"{fname}({param})")
+    assert not missing, f"arguments without a bad-input row: {missing}"
