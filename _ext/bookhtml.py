@@ -1,5 +1,7 @@
-"""Two fixes to the HTML of Jupyter Book 1.0.4, found by the browser test (tests/test_browser.py).
+"""Three fixes to the HTML of Jupyter Book 1.0.4, found by the browser test (tests/test_browser.py).
 
+* Sphinx loads MathJax only on pages that contain math, but a chapter title with math appears in the
+  navigation of every page, where it stayed raw TeX. MathJax (the vendored copy) is now loaded on every page.
 * sphinx-thebe registers its inline configuration script twice (``const THEBE_JS_URL = ...``), so every
   page threw "Identifier 'THEBE_JS_URL' has already been declared". Each page now lists each script once.
 * pydata-sphinx-theme logs "Got invalid theme mode" on a reader's first visit when no default colour mode is
@@ -31,6 +33,7 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.set_html_assets_policy("always")  # MathJax on every page: titles in the navigation hold math
     app.connect("config-inited", _set_default_mode)
     # early: the event stops at the first handler that returns a template name
     app.connect("html-page-context", _dedupe_scripts, priority=100)
