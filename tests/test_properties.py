@@ -335,3 +335,196 @@ def test_monte_carlo_agrees_with_the_partial_sum_within_5_standard_errors(case, 
     assert abs(est.value - R_K) <= 5 * max(est.stderr, se_bound) + 1e-12
     assert est.samples == samples and est.K == K
     np.testing.assert_allclose(est.per_k.sum(), est.value, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Lower bounds (Chapters 2 and 3)
+
+
+def _support_power(dense: np.ndarray, k: int) -> np.ndarray:
+    """B^k in int64 (exact: entries <= n^k < 2^63 for the sizes drawn here)."""
+    B = (dense > 0).astype(np.int64)
+    X = np.eye(dense.shape[0], dtype=np.int64)
+    for _ in range(k):
+        X = X @ B
+    return X
+
+
+@given(S.transition_matrices(max_n=25), st.integers(1, 6))
+def test_lower_bound_chain(case, k):
+    """(Tr P^k)^2/N_k <= Σ (P^k)_ii^2/m_i <= Tr(A^k), and Tr(P^k ⊙ P^k)/n^(k-1) <= the per-row bound."""
+    t = float(rep.repetition_terms(case.P, k)[-1])
+    cs = rep.cauchy_schwarz_bound(case.P, k)
+    per_row = rep.per_row_bound(case.P, k)
+    row = rep.row_lower_bound(case.P, k)
+    note(f"Tr(A^k)={t!r} cs={cs!r} per_row={per_row!r} row={row!r}")
+    slack = 16 * k * case.n * EPS
+    assert 0.0 <= cs <= per_row * (1 + slack) + 1e-300
+    assert 0.0 <= row <= per_row * (1 + slack) + 1e-300
+    assert per_row <= t * (1 + slack) + 1e-300
+    if k == 1:  # one closed 1-walk per self-loop: the per-row bound is exact
+        assert abs(per_row - t) <= slack * t + 1e-300
+    # exact walk counts: N_k = Tr(B^k), m_i = (B^k)_ii <= n^(k-1)
+    Bk = _support_power(case.dense, k)
+    m = rep.closed_walk_diagonal(case.P, k)
+    assert [int(x) for x in m] == [int(x) for x in np.diag(Bk)]
+    N = rep.closed_walk_count(case.P, k)
+    assert isinstance(N, int) and N == int(np.trace(Bk)) == sum(int(x) for x in m)
+    assert all(int(x) <= case.n ** (k - 1) for x in m)
+    # Cauchy-Schwarz is tight exactly when all closed k-walks have one probability: check the value itself
+    trPk = float(np.trace(np.linalg.matrix_power(case.dense, k)))
+    expected_cs = trPk**2 / N if N else 0.0
+    assert abs(cs - expected_cs) <= 1e-12 * expected_cs + 1e-300
+
+
+@given(S.transition_matrices(max_n=12), st.integers(1, 4))
+def test_lower_bound_table_matches_the_functions(case, K):
+    table = rep.lower_bound_table(case.P, K)
+    np.testing.assert_allclose(np.asarray(table.exact, dtype=float), rep.repetition_terms(case.P, K), rtol=1e-12, atol=0)
+    for k in range(1, K + 1):
+        for field, f in [
+            ("cauchy_schwarz", rep.cauchy_schwarz_bound),
+            ("per_row", rep.per_row_bound),
+            ("row", rep.row_lower_bound),
+        ]:
+            got = float(np.asarray(getattr(table, field), dtype=float)[k - 1])
+            want = f(case.P, k)
+            assert abs(got - want) <= 1e-12 * abs(want) + 1e-300, (field, k, got, want)
+
+
+# ---------------------------------------------------------------------------
+# Upper bounds, eigenvalue form and certified series (Chapter 5), Frobenius interval (Chapter 6)
+
+
+@given(S.transition_matrices())
+def test_package_upper_bounds_are_ordered_above_R(case):
+    """R <= Σ|λ|/(1-|λ|) <= n ρ/(1-ρ) <= n r/(1-r), as computed by the package."""
+    R = quiet(rep.repetition_rate, case.P)
+    mod = quiet(rep.modulus_upper_bound, case.P)
+    eig = rep.eigen_upper_bound(case.P)
+    row = rep.row_sum_upper_bound(case.P)
+    rho = rep.spectral_radius(case.P)
+    note(f"R={R!r} modulus={mod!r} eigen={eig!r} row={row!r} rho={rho!r}")
+    if math.isinf(R):
+        assert math.isinf(eig) and math.isinf(mod) and math.isinf(row)
+        return
+    if math.isinf(eig) or math.isinf(mod):  # ρ within rounding of 1 without a deterministic cycle
+        assert rho >= 1 - 1e-12
+        return
+    tol = rate_tolerance(case.dense)
+    # ρ computed twice (per component and from all eigenvalues) agrees to ~1e-9; n ρ/(1-ρ) amplifies by 1/(1-ρ)^2
+    slack = case.n * 1e-9 / (1 - rho) ** 2
+    assert R <= mod * (1 + tol) + 1e-300
+    assert mod <= eig * (1 + 1e-9) + slack
+    assert eig <= row * (1 + 1e-12) + case.n * 8 * EPS / (1 - rho) ** 2 or math.isinf(row)
+
+
+@given(S.transition_matrices())
+def test_eigen_form_of_R_agrees_with_the_solve(case):
+    R = quiet(rep.repetition_rate, case.P)
+    R_eig = quiet(rep.eigen_repetition_rate, case.P)
+    if math.isinf(R):
+        assert math.isinf(R_eig)
+        return
+    # eigenvalues of a non-normal matrix carry a backward error of eps ||A||; the sum Σ λ/(1-λ) is a
+    # symmetric function of them, so its error is of the order κ eps (no square roots of eps).
+    assert abs(R - R_eig) <= 10 * rate_tolerance(case.dense) * max(R, 1.0)
+
+
+@given(S.transition_matrices(max_n=20))
+def test_certified_series_brackets_R(case):
+    R = quiet(rep.repetition_rate, case.P)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = rep.repetition_rate_series(case.P, tol=1e-10, max_terms=200)
+    if math.isinf(R):
+        assert math.isinf(res.value)
+        return
+    tol = rate_tolerance(case.dense)
+    assert res.value <= R * (1 + tol) + 1e-300
+    assert R <= (res.value + res.tail_bound) * (1 + tol) + 1e-300
+    if res.tail_bound <= 1e-10:
+        assert abs(R - res.value) <= 1e-10 + tol * R
+
+
+@given(S.transition_matrices())
+def test_frobenius_interval_contains_rho(case):
+    lo, hi = rep.frobenius_interval(case.P)
+    r = rep.row_square_sums(case.P)
+    s = rep.row_sums(case.P)
+    floor = rep.row_square_sum_floor(case.P)
+    rho = rep.spectral_radius(case.P)
+    np.testing.assert_allclose(r, (case.dense**2).sum(axis=1), rtol=1e-15, atol=0)
+    assert (lo, hi) == (float(r.min()), float(r.max()))
+    assert (lo, hi) == rep.row_sum_interval(rep.hadamard_square(case.P))
+    assert lo * (1 - 1e-12) <= rho <= hi * (1 + 1e-12)
+    # s_i^2 / n <= s_i^2 / nnz_i <= r_i <= s_i^2
+    assert np.all(floor <= r * (1 + 1e-12) + 1e-300)
+    assert np.all(s**2 / case.n <= floor * (1 + 1e-12) + 1e-300)
+    assert np.all(r <= s**2 * (1 + 1e-12) + 1e-300)
+
+
+# ---------------------------------------------------------------------------
+# Decoding transforms (Chapter 4)
+
+
+def _full_rows(M: np.ndarray) -> np.ndarray:
+    """The (n, n + 1) matrix with the end-token column 1 - s_i (clipped at rounding level)."""
+    end = np.clip(1.0 - M.sum(axis=1), 0.0, None)
+    end[end <= rep.ROW_SUM_TOLERANCE] = 0.0
+    return np.hstack([M, end[:, None]])
+
+
+def _dense(X) -> np.ndarray:
+    return X.toarray() if sp.issparse(X) else np.asarray(X)
+
+
+@given(S.transition_matrices(max_n=30), st.integers(1, 8), st.sampled_from([0.1, 0.5, 0.9, 0.95, 0.999, 1.0]))
+def test_truncation_never_lowers_a_collision_probability(case, k, p):
+    full = _full_rows(case.dense)
+    collision = (full**2).sum(axis=1)
+    r = (case.dense**2).sum(axis=1)
+    for T in (rep.top_k(case.P, k), rep.top_p(case.P, p), rep.greedy(case.P)):
+        assert sp.issparse(T) == sp.issparse(case.P)
+        T = _dense(T)
+        rep.as_transition_matrix(T)  # still a valid transition matrix
+        assert np.all((T > 0) <= (case.dense > 0))  # truncation only removes outcomes
+        new_full = _full_rows(T)
+        live = full.sum(axis=1) > 0
+        assert np.all((new_full**2).sum(axis=1)[live] >= collision[live] * (1 - 1e-12))
+        end_dropped = new_full[:, -1] == 0
+        new_r = (T**2).sum(axis=1)
+        assert np.all(new_r[end_dropped & live] >= r[end_dropped & live] * (1 - 1e-12))
+    G = _dense(rep.greedy(case.P))
+    np.testing.assert_array_equal(G, _dense(rep.top_k(case.P, 1)))
+    assert np.all((G > 0).sum(axis=1) <= 1) and rep.sparsity(G) * case.n <= 1.0
+    assert set(np.unique(G)) <= {0.0, 1.0}
+    if k >= case.n + 1:  # keeping every outcome changes nothing
+        np.testing.assert_allclose(_dense(rep.top_k(case.P, k)), case.dense, rtol=1e-14, atol=0)
+
+
+@given(S.transition_matrices(max_n=30), st.sampled_from([0.05, 0.5, 1.0, 2.0, 10.0]))
+def test_temperature_keeps_the_support_and_t_1_is_the_identity(case, t):
+    T = _dense(rep.temperature(case.P, t))
+    rep.as_transition_matrix(T)
+    assert np.all((T > 0) <= (case.dense > 0))  # never adds an outcome
+    # Zeros stay zero and positive entries stay positive, unless P_ij^(1/t) / Σ q^(1/t) is below the
+    # smallest float64 (e.g. P = [[0, 1e-300], [0, 0]] at t = 0.05 gives 1e-6000): there it must be 0.
+    full = _full_rows(case.dense)
+    with np.errstate(divide="ignore"):
+        logs = np.log(full) / t
+    top = logs.max(axis=1, keepdims=True)
+    lognorm = top + np.log(np.exp(logs - top).sum(axis=1, keepdims=True))
+    expected_log = (logs - np.where(np.isfinite(lognorm), lognorm, 0.0))[:, : case.n]
+    representable = (case.dense > 0) & (expected_log > np.log(np.finfo(float).tiny) + 1.0)
+    assert np.all(T[representable] > 0)
+    if np.all(representable == (case.dense > 0)):
+        assert rep.sparsity(T) == rep.sparsity(case.P)
+    if t == 1.0:
+        np.testing.assert_allclose(T, case.dense, rtol=1e-12, atol=1e-15)
+    # the order of outcomes within a row is preserved (a monotone map of each probability)
+    full, new_full = _full_rows(case.dense), _full_rows(T)
+    for i in range(case.n):
+        a, b = full[i], new_full[i]
+        big = np.subtract.outer(a, a) > 1e-9 * a.max(initial=0)
+        assert np.all(np.subtract.outer(b, b)[big] >= -1e-12)
