@@ -95,6 +95,15 @@ def chapter_number(docname: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def title_tex(node: nodes.Node) -> str:
+    """A title as BibTeX text: inline math as ``$...$``, everything else as plain text."""
+    if isinstance(node, nodes.math):
+        return f"${node.astext()}$"
+    if isinstance(node, nodes.Text):
+        return node.astext()
+    return "".join(title_tex(child) for child in node.children)
+
+
 def _literal(text: str) -> nodes.literal_block:
     block = nodes.literal_block(text, text)
     block["language"] = "bibtex"
@@ -129,13 +138,17 @@ class ChapterBibtexTransform(SphinxPostTransform):
 
     def run(self, **kwargs) -> None:
         cff = load_cff()
-        chapters = sorted(
-            (chapter_number(d), d) for d in self.env.found_docs if chapter_number(d) is not None
-        )
+        chapters = []
+        for docname in self.env.found_docs:
+            if chapter_number(docname) is None:
+                continue
+            # the number the reader sees in the table of contents; the file's NN if unnumbered
+            shown = self.env.toc_secnumbers.get(docname, {}).get("")
+            chapters.append((shown[0] if shown else chapter_number(docname), docname))
         for node in list(self.document.findall(ChapterBibtexNode)):
             blocks = []
-            for number, docname in chapters:
-                title = self.env.titles[docname].astext() if docname in self.env.titles else docname
+            for number, docname in sorted(chapters):
+                title = title_tex(self.env.titles[docname]) if docname in self.env.titles else docname
                 blocks.append(chapter_entry(cff, number, title, docname))
             node.replace_self(_literal("\n\n".join(blocks)) if blocks else nodes.paragraph(text="(No chapters yet.)"))
 

@@ -91,3 +91,10 @@ def test_placeholder_is_documented_everywhere_it_appears():
     for name in ("CITATION.cff", "_config.yml", "how-to-cite.md"):
         text = (ROOT / name).read_text(encoding="utf-8")
         assert PLACEHOLDER in text and "placeholder" in text.lower(), f"{name}: placeholder URL not documented"
+
+
+def test_chapter_titles_keep_their_math_in_bibtex():
+    from docutils import nodes
+
+    title = nodes.title("", "", nodes.Text("Row sums of "), nodes.math("", r"P\odot P"))
+    assert _bookcite().title_tex(title) == r"Row sums of $P\odot P$"
