@@ -11,7 +11,8 @@ What it checks, page by page (each page of ``_toc.yml``, plus the index and sear
 * every dropdown (the exercises' solutions) has its toggle button, starts closed and opens on a click;
 * the console has no errors, no uncaught exceptions and no failed requests from the book's own pages and assets
   (requests to other hosts would be failures too: the book must read offline);
-* a full-page screenshot is saved under ``_build/screenshots/`` (same path as the page, ``.png``).
+* a full-page screenshot (1280 px wide, at most 16000 px tall) is saved under ``_build/screenshots/``
+  (same path as the page, ``.png``).
 
 Which build it checks: ``_build/html`` (or the directory in the environment variable ``BOOK_HTML``). ``.ci/run``
 builds the book strictly before running ``pytest``, so the test checks that build. If there is no build, the
