@@ -70,6 +70,14 @@ MATRIX_FUNCTIONS = {
     "zeta_estimate_term": lambda P: rep.zeta_estimate_term(P, 2),
     "paper_lower_bound_term": lambda P: rep.paper_lower_bound_term(P, 2),
     "lower_bound_table": lambda P: rep.lower_bound_table(P, 2),
+    "paper_theorem1": lambda P: rep.paper_theorem1(P),
+    "paper_corollaries": lambda P: rep.paper_corollaries(P),
+    "perturbation_amplitudes": lambda P: rep.perturbation_amplitudes(P, 0.1),
+    "perturbed_matrices": lambda P: rep.perturbed_matrices(P, 0.1, 2, RNG(0)),
+    "perturbed_rate_moments": lambda P: rep.perturbed_rate_moments(P, 0.1, 2),
+    "perturbed_chains": lambda P: rep.perturbed_chains(P, 0.1, np.array([0]), 2, RNG(0)),
+    "monte_carlo_perturbed_rate": lambda P: rep.monte_carlo_perturbed_rate(P, 0.1, 2, 10, RNG(0)),
+    "lift_to_pairs": lambda P: rep.lift_to_pairs(P),
 }
 
 
@@ -280,6 +288,20 @@ BAD_ARGUMENTS = [
     ("bigram_counts-empty", lambda: rep.bigram_counts([]), ValueError, "sequences", ["no token"]),
     ("load_peoples_daily-unit", lambda: rep.load_peoples_daily(unit="byte"), ValueError, "unit", ["'byte'"]),
     ("load_kjv-unit", lambda: rep.load_kjv(unit="verse"), ValueError, "unit", ["'verse'"]),
+    ("perturbation_amplitudes-delta<0", lambda: rep.perturbation_amplitudes(P2, -0.1), ValueError, "delta", ["-0.1"]),
+    ("perturbed_matrices-delta=nan", lambda: rep.perturbed_matrices(P2, float("nan"), 2, RNG(0)), ValueError, "delta", ["nan"]),
+    ("perturbed_matrices-steps=0", lambda: rep.perturbed_matrices(P2, 0.1, 0, RNG(0)), ValueError, "steps", ["0"]),
+    ("perturbed_matrices-size=0", lambda: rep.perturbed_matrices(P2, 0.1, 2, RNG(0), size=0), ValueError, "size", ["0"]),
+    ("perturbed_matrices-rng", lambda: rep.perturbed_matrices(P2, 0.1, 2, 0), TypeError, "rng", ["int"]),
+    ("perturbed_rate_moments-K=0", lambda: rep.perturbed_rate_moments(P2, 0.1, 0), ValueError, "K", ["0"]),
+    ("perturbed_chains-starts", lambda: rep.perturbed_chains(P2, 0.1, np.array([2]), 2, RNG(0)), ValueError, "starts", ["2"]),
+    ("perturbed_chains-length=0", lambda: rep.perturbed_chains(P2, 0.1, np.array([0]), 0, RNG(0)), ValueError, "length", ["0"]),
+    ("monte_carlo_perturbed_rate-samples=1", lambda: rep.monte_carlo_perturbed_rate(P2, 0.1, 2, 1, RNG(0)), ValueError, "samples", ["1"]),
+    ("time_varying_repetition_terms-negative", lambda: rep.time_varying_repetition_terms(np.full((2, 2, 2), -0.5), 1), ValueError, "matrices", ["-0.5"]),
+    ("time_varying_repetition_terms-short", lambda: rep.time_varying_repetition_terms(np.full((2, 2, 2), 0.25), 2), ValueError, "matrices", ["(2, 2, 2)"]),
+    ("time_varying_repetition_terms-K=0", lambda: rep.time_varying_repetition_terms(np.full((2, 2, 2), 0.25), 0), ValueError, "K", ["0"]),
+    ("split_at_rare_tokens-size=0", lambda: rep.split_at_rare_tokens(SENTENCES, 0), ValueError, "size", ["0"]),
+    ("trigram_pair_chain-short", lambda: rep.trigram_pair_chain([["a"]]), ValueError, "sequences", ["no sequence"]),
 ]
 
 
@@ -308,6 +330,9 @@ NOT_IN_MATRIX_TABLE = {
     "load_peoples_daily": "loader, rows in BAD_ARGUMENTS and tests/test_corpus.py (missing package, corrupted file)",
     "load_kjv": "loader, rows in BAD_ARGUMENTS and tests/test_corpus.py (missing package, corrupted file)",
     "corpus_file": "internal path lookup of the loaders, covered by tests/test_corpus.py",
+    "time_varying_repetition_terms": "takes a stack of step matrices, rows in BAD_ARGUMENTS",
+    "trigram_pair_chain": "takes sequences, rows in BAD_ARGUMENTS",
+    "split_at_rare_tokens": "takes sequences, rows in BAD_ARGUMENTS",
 }
 
 
