@@ -228,3 +228,11 @@ def test_table_without_paper_terms():
 def test_validation(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_zeta_is_exact_under_greedy_support():
+    # One successor per token: ζ n = 1 exactly, so E_k = (Tr P^k)^2 with no rounding of ζ.
+    P = np.array([[0.0, 0.5, 0.0], [0.0, 0.0, 0.5], [0.5, 0.0, 0.0]])
+    assert rep.zeta_estimate_term(P, 3) == (3 * 0.125) ** 2
+    assert rep.zeta_estimate_term(P, 3) == 3 * rep.repetition_terms(P, 3)[-1]  # 3 rotations of one cycle
+    assert rep.lower_bound_table(P, 3).zeta == 1 / 3

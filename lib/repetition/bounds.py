@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._validation import as_transition_matrix, check_positive_int
-from .model import hadamard_square, sparsity, support
+from .model import hadamard_square, support
 
 __all__ = [
     "closed_walk_count",
@@ -207,8 +207,10 @@ def _per_row_value(diagonal: np.ndarray, m: np.ndarray) -> float:
 
 
 def _zeta_n(P, n: int) -> Fraction:
-    # ζ n as an exact fraction (ζ is nnz / n^2, computed by `sparsity`).
-    return Fraction(sparsity(P)) * n
+    # ζ n = nnz(P) / n as an exact fraction (the float `sparsity(P)` rounds nnz / n^2).
+    B = support(P)
+    nnz = B.nnz if sp.issparse(B) else int(np.count_nonzero(B))
+    return Fraction(int(nnz), n)
 
 
 # ---------------------------------------------------------------------------
@@ -417,8 +419,9 @@ def zeta_estimate_term(P, k: int, form: str = "walks") -> float:
     Returns
     -------
     float
-        The estimate of ``Tr(A^k)``, with ``ζ`` from :func:`repetition.sparsity`
-        (0.0 when ``P`` is zero). It can exceed ``Tr(A^k)``: the book's
+        The estimate of ``Tr(A^k)``, with ``ζ = nnz(P) / n^2`` (as
+        :func:`repetition.sparsity`, held as an exact fraction; 0.0 when ``P``
+        is zero). It can exceed ``Tr(A^k)``: the book's
         chapters 2 and 3 give exact counterexamples.
 
     Raises
