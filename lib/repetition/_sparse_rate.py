@@ -26,7 +26,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
-from scipy.linalg import lapack
 
 #: Below this many remaining vertices the rest is done densely.
 DENSE_SWITCH = 2500
@@ -41,24 +40,6 @@ STALL_RATIO = 8.0
 DENSE_MAX = 16000
 
 
-def _getrf_transposed(At: np.ndarray):
-    """LU factors of ``(I - At)^T`` without row exchanges, in place, F-ordered.
-
-    ``(I - At)^T`` is column diagonally dominant, so partial pivoting keeps
-    the diagonal (LAPACK's ``idamax`` returns the first maximum); a row
-    exchange would mean a singular or invalid input.
-    """
-    m = At.shape[0]
-    G = np.negative(At, out=At)  # -At, C-ordered; G.T is F-ordered and is M^T's storage
-    G[np.diag_indices(m)] += 1.0
-    lu, piv, info = lapack.dgetrf(G.T, overwrite_a=1)
-    if info < 0 or np.any(piv != np.arange(m)):
-        raise np.linalg.LinAlgError("I - A needed a row exchange: not a nonsingular M-matrix")
-    if info > 0:
-        raise np.linalg.LinAlgError("I - A is singular")
-    return lu
-
-
 def _row_blocks(m: int, size: int = 512):
     for start in range(0, m, size):
         yield slice(start, min(m, start + size))
@@ -67,44 +48,26 @@ def _row_blocks(m: int, size: int = 512):
 def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """``(Tr((I - At)^{-1} D), (I - At)^{-1} b)`` for dense ``At, D >= 0``; ``D = At``, ``b = 1`` if None.
 
-    With ``(I - At)^T = L U`` (no pivoting), ``L^{-1} >= 0`` and ``U^{-1} >= 0``.
-    For ``D = At``: ``Tr((I - At)^{-1}) - m = Σ_i d_i / u_i + Σ_{i<j} (U^{-1})_ij (L^{-1})_ji``
-    with ``d_i = 1 - u_i = At_ii + Σ_{k<i} L_ik U_ki`` summed from
-    nonnegative products (L_ik, U_ki <= 0): every term is >= 0, and the cost is
-    one LU plus two triangular inversions (about 2 LU in flops). Otherwise
-    ``Tr((I - At)^{-1} D) = Σ (L^{-1} D^T)_ij (U^{-1})_ji``, one more triangular
-    solve. ``At`` is overwritten.
+    ``N = (I - At)^{-1} = Σ_k At^k >= 0`` from LAPACK (one LU and the
+    inverse, about 3 LUs of work), then ``Tr(N D) = Σ_ij N_ij D_ji``: a sum of
+    nonnegative terms, so no cancellation, unlike ``Tr(N) - m``. (Computing
+    only ``diag``-type sums from the two triangular inverses halves the flops
+    on paper, but OpenBLAS's triangular inversion is slower than its ``getri``
+    here.) ``At`` is overwritten.
     """
     m = At.shape[0]
-    At = np.ascontiguousarray(At)
-    diag_a = At.diagonal().copy()
-    G = _getrf_transposed(At)  # F-ordered: G[i, j] is (L + U - I)[i, j] of M^T
-    u = G.diagonal().copy()
-    rhs = np.ones((m, 1)) if b is None else np.asarray(b, dtype=np.float64).reshape(m, 1)
-    # (I - At)^{-1} b from I - At = U^T L^T: LAPACK's transposed solve.
-    x, _ = lapack.dgetrs(G, np.arange(m, dtype=np.int32), rhs, trans=1)
-    x = x.ravel()
+    M = np.array(At, dtype=np.float64, order="C", copy=True if D is None else None)
     if D is None:
-        d = diag_a
-        for rows in _row_blocks(m):
-            # Σ_{k<i} L_ik U_ki for i in rows; only k < i contributes (tril/triu masks).
-            Lr = np.tril(G[rows, :], -1 - rows.start)
-            Uc = np.triu(G[:, rows], 1 - rows.start)
-            d[rows] += np.einsum("ik,ki->i", Lr, Uc)
-        value = float(np.sum(d / u))
-        G, _ = lapack.dtrtri(G, lower=1, unitdiag=1, overwrite_c=1)
-        G, _ = lapack.dtrtri(G, lower=0, unitdiag=0, overwrite_c=1)
-        for rows in _row_blocks(m):
-            Ur = np.triu(G[rows, :], 1 + rows.start)  # (U^{-1})_ij, j > i
-            Lc = np.tril(G[:, rows], -1 - rows.start)  # (L^{-1})_ji, j > i
-            value += float(np.einsum("ij,ji->", Ur, Lc))
-        return value, x
-    W = sla.solve_triangular(G, D.T, lower=True, unit_diagonal=True, check_finite=False, overwrite_b=True)
-    G, _ = lapack.dtrtri(G, lower=0, unitdiag=0, overwrite_c=1)
+        D = At
+    np.negative(M, out=M)
+    M[np.diag_indices(m)] += 1.0
+    # inv of the F-ordered view M.T works in place; its transpose is N.
+    N = sla.inv(M.T, overwrite_a=True, check_finite=False).T
     value = 0.0
     for rows in _row_blocks(m):
-        value += float(np.einsum("ij,ji->", W[rows, :], np.triu(G[:, rows], -rows.start)))
-    return value, x
+        value += float(np.einsum("ij,ji->", N[rows, :], D[:, rows]))
+    rhs = np.ones(m) if b is None else np.asarray(b, dtype=np.float64)
+    return value, N @ rhs
 
 
 def _independent_cheapest(D: sp.csr_array, rng) -> tuple[np.ndarray, float, float]:

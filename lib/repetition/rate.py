@@ -101,15 +101,13 @@ def repetition_rate(P) -> float:
     assembled from sums of nonnegative terms only, which avoids the
     cancellation of ``Tr((I - A)^{-1}) - n``:
 
-    * a small or dense component gets one LU factorisation of ``(I - A)^T``
-      without row exchanges (``I - A`` is a row diagonally dominant
-      M-matrix) and two triangular inversions, about two LUs of work, with
-      ``R = Σ_i (1 - u_i) / u_i + Σ_{i<j} (U^{-1})_ij (L^{-1})_ji`` where
-      ``1 - u_i`` is summed from nonnegative products of the factors;
+    * a small or dense component gets ``N = (I - A)^{-1}`` from LAPACK (one
+      LU and the inverse) and ``R = Σ_ij N_ij A_ji``, every term ``>= 0``;
     * a large sparse component (e.g. a word-level model) is reduced by
       eliminating low-degree vertices many at a time while carrying the
       derivative of ``log det(I - tA)`` at ``t = 1`` (every update is a sum of
-      nonnegative products), and the dense remainder is finished as above.
+      nonnegative products), and the dense remainder is finished like a
+      small component.
       Components with no sparse structure (expanders) go dense directly.
       The word-level People's Daily model (about 54 k words in one
       component) takes seconds; see ``benchmarks/repetition_rate.py``.
