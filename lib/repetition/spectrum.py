@@ -296,17 +296,18 @@ def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> S
 
     Notes
     -----
-    Book, Chapter 5, theorem ``thm-series-tail``. Let ``s_k = 1ᵀ A^k 1`` (the
+    Book, Chapter 5, theorem ``thm-series-tail``. Let ``σ_k = 1ᵀ A^k 1`` (the
     sum of all entries of ``A^k``) and ``c_j = ||A^j||_∞`` (its largest row
-    sum). Since ``A >= 0``, ``Tr(A^k) <= s_k`` and ``A^j 1 <= c_j 1``, so
-    ``Σ_{k>K} Tr(A^k) <= Σ_{j>=1} 1ᵀ A^K A^j 1 <= s_K Σ_{j>=1} c_j``; by
+    sum). Since ``A >= 0``, ``Tr(A^k) <= σ_k`` and ``A^j 1 <= c_j 1``, so
+    ``Σ_{k>K} Tr(A^k) <= Σ_{j>=1} 1ᵀ A^K A^j 1 <= σ_K Σ_{j>=1} c_j``; by
     submultiplicativity ``c_{qm+u} <= c_m^q c_u``, hence
     ``Σ_j c_j <= (c_1 + ... + c_m) / (1 - c_m)`` for any ``m`` with
-    ``c_m < 1``. The tail bound is ``s_K`` times the smallest such quotient
+    ``c_m < 1``. The tail bound is ``σ_K`` times the smallest such quotient
     over ``m <= K``; it exists as soon as some ``c_m < 1``, which happens
-    for large ``m`` exactly when ``ρ(A) < 1``. ``A`` is first restricted to its strongly connected components that
-    carry a cycle, with the edges between components removed (closed walks
-    never use them), which keeps ``s_k`` close to the traces. Unlike a
+    for large ``m`` exactly when ``ρ(A) < 1``. ``A`` is first restricted to
+    its strongly connected components that carry a cycle, with the edges
+    between components removed (closed walks never use them), which keeps
+    ``σ_k`` close to the traces. Unlike a
     stop-at-the-first-small-term rule, this is not fooled by periodic chains
     whose first traces vanish.
 
