@@ -118,10 +118,8 @@ def test_sparse_input_matches_dense():
     assert a.terms == b.terms and a.value == pytest.approx(b.value, rel=1e-12)
 
 
-@pytest.mark.xfail(reason="repetition_rate's dense path (_sparse_rate._dense_trace) drops terms for blocks "
-                   "beyond the first 512 rows: np.tril(G[rows, :], -1 - rows.start) should use rows.start - 1",
-                   strict=False)
 def test_eigen_route_agrees_with_solve_beyond_512():
+    # blocks larger than 512 once exposed a wrong offset in the blocked dense sum of repetition_rate
     rng = np.random.default_rng(1)
     n = 600
     P = rng.random((n, n)) ** 20
