@@ -236,3 +236,26 @@ def test_zeta_is_exact_under_greedy_support():
     assert rep.zeta_estimate_term(P, 3) == (3 * 0.125) ** 2
     assert rep.zeta_estimate_term(P, 3) == 3 * rep.repetition_terms(P, 3)[-1]  # 3 rotations of one cycle
     assert rep.lower_bound_table(P, 3).zeta == 1 / 3
+
+
+@pytest.mark.parametrize("support, per_row", [("dense", 9), ("top-k", 3), ("greedy", 1)])
+def test_random_transition_matrix_supports(support, per_row):
+    P = rep.random_transition_matrix(9, support, width=3, rng=1)
+    assert ((P > 0).sum(axis=1) == per_row).all()
+    s = P.sum(axis=1)
+    assert (s >= 0.5 - 1e-12).all() and (s < 1).all()
+    rep.as_transition_matrix(P)
+    np.testing.assert_array_equal(P, rep.random_transition_matrix(9, support, width=3, rng=1))
+
+
+def test_random_transition_matrix_iid_density_and_validation():
+    P = rep.random_transition_matrix(200, "iid", density=0.05, rng=3)
+    assert 0.04 < rep.sparsity(P) < 0.06
+    with pytest.raises(ValueError, match="support"):
+        rep.random_transition_matrix(3, "top-p")
+    with pytest.raises(ValueError, match="width must be at most n = 3, got 4"):
+        rep.random_transition_matrix(3, "top-k", width=4)
+    with pytest.raises(ValueError, match="mass_low"):
+        rep.random_transition_matrix(3, mass_low=1.0)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        rep.random_transition_matrix(3.0)

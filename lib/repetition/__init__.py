@@ -7,7 +7,7 @@ theorem of the book it computes.
 
 from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix
 from .autoregressive import PairChain, PaperCorollaries, PaperTheorem1, PerturbedMoments, lift_to_pairs, monte_carlo_perturbed_rate, paper_corollaries, paper_theorem1, perturbation_amplitudes, perturbed_chains, perturbed_matrices, perturbed_rate_moments, split_at_rare_tokens, time_varying_repetition_terms, trigram_pair_chain
-from .bounds import LowerBoundTable, cauchy_schwarz_bound, closed_walk_count, closed_walk_diagonal, lower_bound_table, paper_lower_bound_term, per_row_bound, row_lower_bound, zeta_estimate_term
+from .bounds import LowerBoundTable, cauchy_schwarz_bound, closed_walk_count, closed_walk_diagonal, lower_bound_table, paper_lower_bound_term, per_row_bound, random_transition_matrix, row_lower_bound, zeta_estimate_term
 from .corpus import BigramCounts, CorpusError, bigram_counts, corpus_file, load_kjv, load_peoples_daily
 from .decoding import beam_search, greedy, temperature, top_k, top_p
 from .frobenius import arp_tail_bound, arp_terms, frobenius_interval, row_square_sum_floor, row_square_sums, row_sum_interval, row_sums

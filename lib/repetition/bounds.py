@@ -32,7 +32,7 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_transition_matrix, check_positive_int
+from ._validation import as_transition_matrix, check_positive_int, check_real
 from .model import hadamard_square, support
 
 __all__ = [
@@ -45,7 +45,10 @@ __all__ = [
     "paper_lower_bound_term",
     "LowerBoundTable",
     "lower_bound_table",
+    "random_transition_matrix",
 ]
+
+_SUPPORTS = ("dense", "iid", "top-k", "greedy")
 
 _NORMALISATIONS = ("n^k", "n^(k-1)")
 _ZETA_FORMS = ("walks", "rows")
@@ -642,3 +645,73 @@ def lower_bound_table(P, K: int, paper: bool = True) -> LowerBoundTable:
         paper_nk1=None if sq is None else np.array([_divide(sq[k - 1], zn**k / n) for k in ks]),
     )
     return LowerBoundTable(**table)
+
+
+def random_transition_matrix(n: int, support: str = "dense", *, density: float = 0.1, width: int = 5,
+                             mass_low: float = 0.5, rng=None) -> np.ndarray:
+    """A random substochastic transition matrix with the support left by a decoding rule.
+
+    Parameters
+    ----------
+    n : int
+        Number of tokens, n >= 1.
+    support : {"dense", "iid", "top-k", "greedy"}, default "dense"
+        ``"dense"``: every entry positive (sampling from a softmax);
+        ``"iid"``: each entry present independently with probability
+        ``density``; ``"top-k"``: exactly ``width`` successors per token, at
+        random; ``"greedy"``: exactly one successor per token (``ζ n = 1``).
+    density : float, default 0.1
+        Entry probability for ``"iid"``, in (0, 1].
+    width : int, default 5
+        Successors per token for ``"top-k"``, 1 <= width <= n.
+    mass_low : float, default 0.5
+        Each row is scaled to a total mass drawn uniformly from
+        ``[mass_low, 1)``; the rest is the end-token probability.
+    rng : numpy.random.Generator or int or None
+        Random source (or seed) for :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n), float64
+        Rows with uniform random weights on the chosen support, normalised
+        and scaled to their mass (an ``"iid"`` row with no entry is zero).
+        Used by the random sweeps of the book's Chapters 2 and 3.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``width`` is not an integer, ``support`` is not a
+        string, or ``density``/``mass_low`` is not a real number.
+    ValueError
+        If ``n < 1``, ``support`` is unknown, ``density`` is not in (0, 1],
+        ``width < 1`` (or ``width > n`` for ``"top-k"``) or ``mass_low`` is not
+        in (0, 1).
+
+    Examples
+    --------
+    >>> P = random_transition_matrix(6, "greedy", rng=0)
+    >>> (P > 0).sum(axis=1).tolist(), bool(P.sum(axis=1).max() < 1)
+    ([1, 1, 1, 1, 1, 1], True)
+    """
+    n = check_positive_int(n, "n")
+    if not isinstance(support, str) or support not in _SUPPORTS:
+        raise ValueError(f"support must be one of {_SUPPORTS}, got {support!r}")
+    density = check_real(density, "density", 0.0, 1.0)
+    width = check_positive_int(width, "width")
+    if support == "top-k" and width > n:
+        raise ValueError(f"width must be at most n = {n}, got {width}")
+    mass_low = check_real(mass_low, "mass_low", 0.0, 1.0, high_open=True)
+    rng = np.random.default_rng(rng)
+    if support == "dense":
+        mask = np.ones((n, n), dtype=bool)
+    elif support == "iid":
+        mask = rng.random((n, n)) < density
+    else:
+        per_row = width if support == "top-k" else 1
+        mask = np.zeros((n, n), dtype=bool)
+        for i in range(n):
+            mask[i, rng.choice(n, size=per_row, replace=False)] = True
+    W = rng.random((n, n)) * mask
+    rows = W.sum(axis=1, keepdims=True)
+    W = np.divide(W, rows, out=np.zeros_like(W), where=rows > 0)
+    return W * rng.uniform(mass_low, 1.0, size=(n, 1))
