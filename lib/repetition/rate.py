@@ -25,6 +25,13 @@ __all__ = ["repetition_rate", "repetition_terms", "ConditioningWarning"]
 #: ones by elimination of cheap vertices first (``_sparse_rate``).
 DENSE_COMPONENT_LIMIT = 2500
 
+#: repetition_terms: sparse components up to this size get dense powers ...
+_TERMS_SPARSE_DENSE_LIMIT = 16000
+
+#: ... and keeps up to this many bytes of them at once (else one power at a time).
+_TERMS_MEMORY = 2 * 1024**3
+
+
 class ConditioningWarning(RuntimeWarning):
     """The spectral radius of ``P ⊙ P`` is so close to 1 that rounding limits the accuracy of R."""
 
@@ -181,9 +188,26 @@ def repetition_terms(P, K: int) -> np.ndarray:
     half = (K + 1) // 2
     for idx in _cyclic_components_unchecked(_graph(A)):
         Ac = _component(A, idx)
-        if sp.issparse(Ac) and Ac.nnz < 0.1 * idx.size**2 and idx.size <= 4 * DENSE_COMPONENT_LIMIT:
-            # Sparse block: K products (sparse) @ (dense) cost K * nnz * m flops.
+        m = idx.size
+        if sp.issparse(Ac) and Ac.nnz < 0.1 * m**2 and m <= _TERMS_SPARSE_DENSE_LIMIT:
+            # Sparse block, dense powers: (sparse) @ (dense) products cost nnz * m flops each.
+            # With the powers A^1..A^half kept, Tr(A^k) = Σ A^a ⊙ (A^b)^T (a + b = k)
+            # needs half - 1 products instead of K - 1.
+            Ac = sp.csr_array(Ac)
             X = Ac.toarray()
+            if half * m * m * 8 <= _TERMS_MEMORY:
+                dense_powers = [X]
+                for _ in range(half - 1):
+                    dense_powers.append(Ac @ dense_powers[-1])
+                for k in range(1, K + 1):
+                    a = (k + 1) // 2
+                    b = k - a
+                    if b == 0:
+                        terms[k - 1] += float(np.trace(dense_powers[0]))
+                    else:
+                        Xa, Xb = dense_powers[a - 1], dense_powers[b - 1]
+                        terms[k - 1] += float(np.einsum("ij,ji->", Xa, Xb))
+                continue
             for k in range(K):
                 terms[k] += float(np.trace(X))
                 if k + 1 < K:
