@@ -259,13 +259,12 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
         return np.zeros(K)
     terms = np.empty(K)
     PT = P.T.tocsr() if sp.issparse(P) else P.T
-    power = P  # P^k at step k
-    prev = None  # P^(k-1)
+    # printed form: term k needs P^k; corrected form: term k needs P^(k-1)
+    power = P  # P^k (printed) or P^(k-1) (corrected, from k = 2 on)
     for k in range(1, K + 1):
-        if k > 1:
-            prev = power
-            power = power @ P
         if form == "printed":
+            if k > 1:
+                power = power @ P
             # Tr(P^k P^k) = Σ_ij (P^k)_ij (P^k)_ji
             M = power.multiply(power.T) if sp.issparse(power) else power * power.T
             value = float(M.sum())
@@ -273,8 +272,10 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
             if k == 1:
                 diag = P.diagonal()
             else:
+                if k > 2:
+                    power = power @ P
                 # (P^k)_ii = Σ_j (P^(k-1))_ij P_ji
-                M = prev.multiply(PT) if sp.issparse(prev) else prev * PT
+                M = power.multiply(PT) if sp.issparse(power) else power * PT
                 diag = np.asarray(M.sum(axis=1)).ravel()
             value = float(np.sum(np.asarray(diag) ** 2))
         terms[k - 1] = value / c**k
