@@ -14,10 +14,17 @@ a property whose strategy is exhausted early, or which discards most of its
 draws, fails instead of passing on a handful of cases. The terminal summary
 lists the number of examples each property ran, and the number of notebook
 cells compared by the reproducibility test.
+
+Properties run with BLAS limited to one thread (threadpoolctl, in this
+process only: notebook kernels started by nbval or the reproducibility test
+keep the environment's thread count). Their matrices have n <= 60, where
+threads cannot help, and on a loaded 2-core machine OpenBLAS thread hand-offs
+made a 2 x 2 ``scipy.linalg.solve`` take 12-30 ms instead of 0.15 ms.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import time
@@ -25,6 +32,12 @@ import time
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import is_hypothesis_test
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - pinned in requirements.txt; without it properties only run slower
+    def threadpool_limits(limits=None):
+        return contextlib.nullcontext()
 
 settings.register_profile(
     "ci",
@@ -60,7 +73,8 @@ def pytest_runtest_call(item):
     handle.inner_test = counted
     start = time.perf_counter()
     try:
-        result = yield
+        with threadpool_limits(1):
+            result = yield
     finally:
         handle.inner_test = inner
         item.user_properties.append((EXAMPLES_KEY, calls[0]))
