@@ -245,6 +245,11 @@ def closed_walk_diagonal(P, k: int) -> np.ndarray:
     ValueError
         If ``k < 1`` or ``P`` is invalid.
 
+    Notes
+    -----
+    Book, Chapter 3, eq. ``eq-m-i`` and lemma ``lem-m-bound``. Exact integer
+        arithmetic on the support graph (int64 limbs, never floating point).
+
     Examples
     --------
     >>> closed_walk_diagonal([[0.5, 0.5], [1.0, 0.0]], 2).tolist()
@@ -281,6 +286,10 @@ def closed_walk_count(P, k: int) -> int:
     ValueError
         If ``k < 1`` or ``P`` is invalid.
 
+    Notes
+    -----
+    Book, Chapter 2, eq. ``eq-Nk`` (definition ``def-walk-weight``).
+
     Examples
     --------
     >>> closed_walk_count([[0.5, 0.5], [1.0, 0.0]], 3)  # 0-0-0-0, 0-0-1-0 and its two rotations
@@ -316,6 +325,11 @@ def cauchy_schwarz_bound(P, k: int) -> float:
         If ``k`` is not an integer, or ``P`` has a wrong dtype.
     ValueError
         If ``k < 1`` or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 2, theorem ``thm-cs-bound``, eq. ``eq-cs-bound``; Su 2021,
+        section 一个下界, where the step is called the mean inequality.
 
     Examples
     --------
@@ -355,6 +369,10 @@ def per_row_bound(P, k: int) -> float:
     ValueError
         If ``k < 1`` or ``P`` is invalid.
 
+    Notes
+    -----
+    Book, Chapter 3, theorem ``thm-per-row-chain``, eq. ``eq-per-row``.
+
     Examples
     --------
     >>> per_row_bound([[0.5, 0.25], [0.0, 0.75]], 1)  # k = 1: exactly Tr(A) = 0.25 + 0.5625
@@ -390,6 +408,11 @@ def row_lower_bound(P, k: int) -> float:
         If ``k`` is not an integer, or ``P`` has a wrong dtype.
     ValueError
         If ``k < 1`` or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 3, theorem ``thm-per-row-chain``, eq. ``eq-row-bound``; the
+        paper's term with ``Tr(P^(2k))`` is :func:`paper_lower_bound_term`.
 
     Examples
     --------
@@ -434,6 +457,11 @@ def zeta_estimate_term(P, k: int, form: str = "walks") -> float:
         wrong dtype.
     ValueError
         If ``k < 1``, ``form`` is not one of the two names, or ``P`` is invalid.
+
+    Notes
+    -----
+    Book, Chapter 2, eq. ``eq-zeta-estimate`` and proposition
+        ``prop-zeta-safe``; Chapter 3, eq. ``eq-zeta-row-estimate``.
 
     Examples
     --------
@@ -490,6 +518,11 @@ def paper_lower_bound_term(P, k: int, normalisation: str = "n^k") -> float:
     ValueError
         If ``k < 1``, ``normalisation`` is not one of the two names, or ``P``
         is invalid.
+
+    Notes
+    -----
+    Book, Chapter 3, eq. ``eq-paper-term``, proposition ``prop-p2k-dominates``
+        and eq. ``eq-paper-closed-form``; Fu et al. 2021, Definition 2.3.
 
     Examples
     --------
@@ -603,6 +636,11 @@ def lower_bound_table(P, K: int, paper: bool = True) -> LowerBoundTable:
     ValueError
         If ``K < 1`` or ``P`` is invalid.
 
+    Notes
+    -----
+    Book, Chapters 2 and 3, the experiment cells. Powers ``X^1..X^h``,
+        ``h = ceil(K / 2)``, and ``diag(X^(a+b)) = rowsum(X^a ⊙ (X^b)^T)``.
+
     Examples
     --------
     >>> t = lower_bound_table([[0.0, 0.5], [0.5, 0.0]], 2)
@@ -686,6 +724,10 @@ def random_transition_matrix(n: int, support: str = "dense", *, density: float =
         If ``n < 1``, ``support`` is unknown, ``density`` is not in (0, 1],
         ``width < 1`` (or ``width > n`` for ``"top-k"``) or ``mass_low`` is not
         in (0, 1).
+
+    Notes
+    -----
+    Book, Chapters 2 and 3, random sweeps.
 
     Examples
     --------
