@@ -53,7 +53,7 @@ def eig_A(dense: np.ndarray) -> np.ndarray:
 
 
 @given(S.transition_matrices())
-def test_validation_accepts_every_valid_matrix_unchanged(case):
+def test_validation_hadamard_square_support_and_sparsity(case):
     out = rep.as_transition_matrix(case.P)
     assert out.dtype == np.float64
     if sp.issparse(case.P):
@@ -63,19 +63,14 @@ def test_validation_accepts_every_valid_matrix_unchanged(case):
         np.testing.assert_array_equal(out, case.dense)
     again = rep.as_transition_matrix(out)
     assert (again != out).nnz == 0 if sp.issparse(out) else np.array_equal(again, out)
-
-
-@given(S.transition_matrices(max_n=20))
-def test_hadamard_square_support_and_sparsity(case):
+    # the Hadamard square, the support and the sparsity ζ
     A = rep.hadamard_square(case.P)
     B = rep.support(case.P)
-    A = A.toarray() if sp.issparse(A) else A
-    B = B.toarray() if sp.issparse(B) else B
-    np.testing.assert_array_equal(A, case.dense * case.dense)
-    np.testing.assert_array_equal(B, (case.dense > 0).astype(np.int64))
+    np.testing.assert_array_equal(A.toarray() if sp.issparse(A) else A, case.dense * case.dense)
+    np.testing.assert_array_equal(B.toarray() if sp.issparse(B) else B, (case.dense > 0).astype(np.int64))
     zeta = rep.sparsity(case.P)
     assert zeta == np.count_nonzero(case.dense) / case.n**2
-    # ζ n is the mean number of successors per token: at most 1 exactly when every row has <= 1 successor
+    # ζ n is the mean number of successors per token: at most 1 when every row has <= 1 successor
     if np.all((case.dense > 0).sum(axis=1) <= 1):
         assert zeta * case.n <= 1.0
 
@@ -131,6 +126,14 @@ def test_cyclic_components_match_the_transitive_closure(case):
             u, v = got[a][0], got[b][0]
             assert not (reach[u, v] and reach[v, u])
     assert [len(c) for c in got] == sorted((len(c) for c in got), reverse=True)
+    # tokens on no closed walk can be deleted without changing Tr(A^k) or R
+    keep = np.zeros(case.n, dtype=bool)
+    for c in comps:
+        keep[c] = True
+    pruned = np.where(np.outer(keep, keep), case.dense, 0.0)
+    R, R_pruned = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, pruned)
+    assert R == R_pruned or abs(R - R_pruned) <= 1e-13 * R
+    np.testing.assert_allclose(rep.repetition_terms(case.P, 5), rep.repetition_terms(pruned, 5), rtol=1e-13, atol=0)
 
 
 @given(S.transition_matrices(kinds=("deterministic", "near_deterministic", "generic", "reducible")))
@@ -210,6 +213,7 @@ def test_solve_eigen_and_series_rates_agree(case):
     R = quiet(rep.repetition_rate, case.P)
     if not math.isfinite(R):
         assert S.deterministic_cycle_brute(case.dense) is not None
+        assert math.isinf(quiet(rep.eigen_repetition_rate, case.P))
         return
     tol = rate_tolerance(case.dense)
     lam = eig_A(case.dense)
@@ -217,6 +221,9 @@ def test_solve_eigen_and_series_rates_agree(case):
     R_eig = float(np.real(np.sum(lam / (1 - lam))))
     note(f"R={R!r} R_eig={R_eig!r} rho={rho!r} tol={tol!r}")
     assert abs(R - R_eig) <= tol * max(R, 1.0) * 10
+    # the package's eigenvalue form: Σ λ/(1-λ) is a symmetric function of the eigenvalues, so the
+    # backward error eps ||A|| of a non-normal eigensolve costs about κ eps (no square roots of eps)
+    assert abs(R - quiet(rep.eigen_repetition_rate, case.P)) <= 10 * tol * max(R, 1.0)
     # Series: partial sums never exceed R, and the tail after K terms is at most n ρ^(K+1) / (1 - ρ).
     K = 60
     R_K = float(rep.repetition_terms(case.P, K).sum())
@@ -225,10 +232,32 @@ def test_solve_eigen_and_series_rates_agree(case):
     assert R - R_K <= tail * (1 + 1e-6) + tol * R + 1e-300
 
 
+def _package_upper_bounds(case, R):
+    """The same chain as computed by the package (spectrum.py)."""
+    mod = quiet(rep.modulus_upper_bound, case.P)
+    eig = rep.eigen_upper_bound(case.P)
+    row = rep.row_sum_upper_bound(case.P)
+    rho = rep.spectral_radius(case.P)
+    note(f"R={R!r} modulus={mod!r} eigen={eig!r} row={row!r} rho={rho!r}")
+    if math.isinf(R):
+        assert math.isinf(eig) and math.isinf(mod) and math.isinf(row)
+        return
+    if math.isinf(eig) or math.isinf(mod):  # ρ within rounding of 1 without a deterministic cycle
+        assert rho >= 1 - 1e-12
+        return
+    tol = rate_tolerance(case.dense)
+    # ρ computed twice (per component and from all eigenvalues) agrees to ~1e-9; n ρ/(1-ρ) amplifies by 1/(1-ρ)^2
+    slack = case.n * 1e-9 / (1 - rho) ** 2
+    assert R <= mod * (1 + tol) + 1e-300
+    assert mod <= eig * (1 + 1e-9) + slack
+    assert eig <= row * (1 + 1e-12) + case.n * 8 * EPS / (1 - rho) ** 2 or math.isinf(row)
+
+
 @given(S.transition_matrices())
 def test_upper_bounds_chain(case):
-    """R <= Σ|λ|/(1-|λ|) <= n ρ/(1-ρ) <= n r/(1-r), r the largest row sum of A."""
+    """R <= Σ|λ|/(1-|λ|) <= n ρ/(1-ρ) <= n r/(1-r), r the largest row sum of A (independent and package values)."""
     R = quiet(rep.repetition_rate, case.P)
+    _package_upper_bounds(case, R)
     if not math.isfinite(R):
         return
     tol = rate_tolerance(case.dense)
@@ -252,6 +281,19 @@ def test_upper_bounds_chain(case):
 def test_spectral_radius_frobenius_interval_and_eigenvalues(case):
     rho = rep.spectral_radius(case.P)
     assert 0.0 <= rho <= 1.0
+    # the package's Frobenius interval (min r_i, max r_i) of the row sums r_i of A contains ρ
+    lo, hi = rep.frobenius_interval(case.P)
+    r = rep.row_square_sums(case.P)
+    s = rep.row_sums(case.P)
+    floor = rep.row_square_sum_floor(case.P)
+    np.testing.assert_allclose(r, (case.dense**2).sum(axis=1), rtol=1e-15, atol=0)
+    assert (lo, hi) == (float(r.min()), float(r.max()))
+    assert (lo, hi) == rep.row_sum_interval(rep.hadamard_square(case.P))
+    assert lo * (1 - 1e-12) <= rho <= hi * (1 + 1e-12)
+    # s_i^2 / n <= s_i^2 / nnz_i <= r_i <= s_i^2
+    assert np.all(floor <= r * (1 + 1e-12) + 1e-300)
+    assert np.all(s**2 / case.n <= floor * (1 + 1e-12) + 1e-300)
+    assert np.all(r <= s**2 * (1 + 1e-12) + 1e-300)
     A = case.dense * case.dense
     comps = rep.cyclic_components(case.P)
     if not comps:
@@ -302,19 +344,6 @@ def test_rate_is_monotone_in_the_entries(case, seed):
     t, t_low = rep.repetition_terms(case.P, 6), rep.repetition_terms(lower, 6)
     assert np.all(t_low <= t * (1 + 1e-12) + 1e-300)
     assert rep.spectral_radius(lower) <= rep.spectral_radius(case.P) * (1 + 1e-9) + 1e-300
-
-
-@given(S.transition_matrices(max_n=30))
-def test_only_cyclic_components_contribute(case):
-    """Tokens on no closed walk can be deleted without changing Tr(A^k) or R."""
-    comps = rep.cyclic_components(case.P)
-    keep = np.zeros(case.n, dtype=bool)
-    for c in comps:
-        keep[c] = True
-    pruned = np.where(np.outer(keep, keep), case.dense, 0.0)
-    R, R_pruned = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, pruned)
-    assert R == R_pruned or abs(R - R_pruned) <= 1e-13 * R
-    np.testing.assert_allclose(rep.repetition_terms(case.P, 5), rep.repetition_terms(pruned, 5), rtol=1e-13, atol=0)
 
 
 # ---------------------------------------------------------------------------
@@ -398,41 +427,6 @@ def test_lower_bound_table_matches_the_functions(case, K):
 # Upper bounds, eigenvalue form and certified series (Chapter 5), Frobenius interval (Chapter 6)
 
 
-@given(S.transition_matrices())
-def test_package_upper_bounds_are_ordered_above_R(case):
-    """R <= Σ|λ|/(1-|λ|) <= n ρ/(1-ρ) <= n r/(1-r), as computed by the package."""
-    R = quiet(rep.repetition_rate, case.P)
-    mod = quiet(rep.modulus_upper_bound, case.P)
-    eig = rep.eigen_upper_bound(case.P)
-    row = rep.row_sum_upper_bound(case.P)
-    rho = rep.spectral_radius(case.P)
-    note(f"R={R!r} modulus={mod!r} eigen={eig!r} row={row!r} rho={rho!r}")
-    if math.isinf(R):
-        assert math.isinf(eig) and math.isinf(mod) and math.isinf(row)
-        return
-    if math.isinf(eig) or math.isinf(mod):  # ρ within rounding of 1 without a deterministic cycle
-        assert rho >= 1 - 1e-12
-        return
-    tol = rate_tolerance(case.dense)
-    # ρ computed twice (per component and from all eigenvalues) agrees to ~1e-9; n ρ/(1-ρ) amplifies by 1/(1-ρ)^2
-    slack = case.n * 1e-9 / (1 - rho) ** 2
-    assert R <= mod * (1 + tol) + 1e-300
-    assert mod <= eig * (1 + 1e-9) + slack
-    assert eig <= row * (1 + 1e-12) + case.n * 8 * EPS / (1 - rho) ** 2 or math.isinf(row)
-
-
-@given(S.transition_matrices())
-def test_eigen_form_of_R_agrees_with_the_solve(case):
-    R = quiet(rep.repetition_rate, case.P)
-    R_eig = quiet(rep.eigen_repetition_rate, case.P)
-    if math.isinf(R):
-        assert math.isinf(R_eig)
-        return
-    # eigenvalues of a non-normal matrix carry a backward error of eps ||A||; the sum Σ λ/(1-λ) is a
-    # symmetric function of them, so its error is of the order κ eps (no square roots of eps).
-    assert abs(R - R_eig) <= 10 * rate_tolerance(case.dense) * max(R, 1.0)
-
-
 @given(S.transition_matrices(max_n=20))
 def test_certified_series_brackets_R(case):
     R = quiet(rep.repetition_rate, case.P)
@@ -447,23 +441,6 @@ def test_certified_series_brackets_R(case):
     assert R <= (res.value + res.tail_bound) * (1 + tol) + 1e-300
     if res.tail_bound <= 1e-10:
         assert abs(R - res.value) <= 1e-10 + tol * R
-
-
-@given(S.transition_matrices(max_n=30))
-def test_frobenius_interval_contains_rho(case):
-    lo, hi = rep.frobenius_interval(case.P)
-    r = rep.row_square_sums(case.P)
-    s = rep.row_sums(case.P)
-    floor = rep.row_square_sum_floor(case.P)
-    rho = rep.spectral_radius(case.P)
-    np.testing.assert_allclose(r, (case.dense**2).sum(axis=1), rtol=1e-15, atol=0)
-    assert (lo, hi) == (float(r.min()), float(r.max()))
-    assert (lo, hi) == rep.row_sum_interval(rep.hadamard_square(case.P))
-    assert lo * (1 - 1e-12) <= rho <= hi * (1 + 1e-12)
-    # s_i^2 / n <= s_i^2 / nnz_i <= r_i <= s_i^2
-    assert np.all(floor <= r * (1 + 1e-12) + 1e-300)
-    assert np.all(s**2 / case.n <= floor * (1 + 1e-12) + 1e-300)
-    assert np.all(r <= s**2 * (1 + 1e-12) + 1e-300)
 
 
 # ---------------------------------------------------------------------------
