@@ -73,7 +73,7 @@ def spectral_radius(P) -> float:
             value = float(Ac[0, 0])
         elif idx.size <= DENSE_EIG_LIMIT:
             dense = Ac.toarray() if sp.issparse(Ac) else Ac
-            value = float(np.max(np.abs(sla.eigvals(dense, check_finite=False))))
+            value = float(np.max(np.abs(sla.eigvals(dense, check_finite=False) if dense.max() > 1e-100 else np.linalg.eigvals(dense))))  # scipy 1.17 eigvals returns ~6.7e-139 for any matrix below that scale
         else:
             Ac = sp.csr_array(Ac)
             v0 = np.full(idx.size, 1.0 / np.sqrt(idx.size))
