@@ -187,6 +187,17 @@ BAD_ARGUMENTS = [
     ("zeta_estimate_term-form-type", lambda: rep.zeta_estimate_term(P2, 2, form=1), TypeError, "form", ["1"]),
     ("paper_lower_bound_term-normalisation", lambda: rep.paper_lower_bound_term(P2, 2, normalisation="n"), ValueError, "normalisation", ["'n'"]),
     ("paper_lower_bound_term-normalisation-type", lambda: rep.paper_lower_bound_term(P2, 2, normalisation=None), TypeError, "normalisation", ["None"]),
+    # the random test matrices of the bounds chapters
+    ("random_transition_matrix-n=0", lambda: rep.random_transition_matrix(0), ValueError, "n", ["0"]),
+    ("random_transition_matrix-n=2.5", lambda: rep.random_transition_matrix(2.5), TypeError, "n", ["2.5"]),
+    ("random_transition_matrix-support", lambda: rep.random_transition_matrix(3, "nope"), ValueError, "support", ["'nope'"]),
+    ("random_transition_matrix-density=0", lambda: rep.random_transition_matrix(3, "iid", density=0.0), ValueError, "density", ["0.0"]),
+    ("random_transition_matrix-density=1.5", lambda: rep.random_transition_matrix(3, "iid", density=1.5), ValueError, "density", ["1.5"]),
+    ("random_transition_matrix-width>n", lambda: rep.random_transition_matrix(3, "top-k", width=5), ValueError, "width", ["5"]),
+    ("random_transition_matrix-width=0", lambda: rep.random_transition_matrix(3, "top-k", width=0), ValueError, "width", ["0"]),
+    ("random_transition_matrix-mass_low=1", lambda: rep.random_transition_matrix(3, mass_low=1.0), ValueError, "mass_low", ["1.0"]),
+    ("random_transition_matrix-mass_low<0", lambda: rep.random_transition_matrix(3, mass_low=-0.1), ValueError, "mass_low", ["-0.1"]),
+    # (rng="a" is refused by numpy's default_rng with a message that does not name rng: reported)
     # top-k < 1 or non-integer
     *[
         (f"top_k-k={value!r}", (lambda v: lambda: rep.top_k(P2, v))(value), exc, "k", [repr(value)])
@@ -329,6 +340,7 @@ NOT_IN_MATRIX_TABLE = {
     "bigram_counts": "takes sentences, rows in BAD_ARGUMENTS",
     "load_peoples_daily": "loader, rows in BAD_ARGUMENTS and tests/test_corpus.py (missing package, corrupted file)",
     "load_kjv": "loader, rows in BAD_ARGUMENTS and tests/test_corpus.py (missing package, corrupted file)",
+    "random_transition_matrix": "generates a matrix from n and a recipe, rows in BAD_ARGUMENTS",
     "corpus_file": "internal path lookup of the loaders, covered by tests/test_corpus.py",
     "time_varying_repetition_terms": "takes a stack of step matrices, rows in BAD_ARGUMENTS",
     "trigram_pair_chain": "takes sequences, rows in BAD_ARGUMENTS",
