@@ -117,7 +117,8 @@ def repetition_rate(P) -> float:
       small component.
       Components with no sparse structure (expanders) go dense directly.
       The word-level People's Daily model (about 54 k words in one
-      component) takes seconds; see ``benchmarks/repetition_rate.py``.
+      component) takes well under a minute on 2 cores; see
+      ``benchmarks/repetition_rate.py``.
 
     Examples
     --------
