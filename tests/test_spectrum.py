@@ -183,3 +183,20 @@ def test_series_validation():
         rep.repetition_rate_series(CYCLE3, max_terms=0)
     with pytest.raises(ValueError, match="row sums"):
         rep.eigen_upper_bound([[0.9, 0.9], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("scale", [1e-60, 1e-75, 1e-100])
+def test_eigenvalues_at_tiny_scale(scale):
+    # A = P ⊙ P has entries around scale**2 (down to 1e-200), where LAPACK's eigvals
+    # without rescaling returns moduli near 1e-138; the eigenvalues scale exactly with P ⊙ P.
+    rng = np.random.default_rng(3)
+    Q = rng.random((6, 6)) / 6
+    lam = np.sort(np.abs(np.linalg.eigvals(Q * Q)))
+    P = Q * scale
+    np.testing.assert_allclose(rep.spectral_radius(P), lam[-1] * scale**2, rtol=1e-12)
+    np.testing.assert_allclose(
+        rep.modulus_upper_bound(P), np.sum(lam * scale**2 / (1 - lam * scale**2)), rtol=1e-10
+    )
+    rho_q = np.max(np.abs(np.linalg.eigvals(Q)))
+    P = Q * scale**2  # entries of P itself near 1e-200
+    np.testing.assert_allclose(rep.paper_theorem1(P).rho_p2, (rho_q * scale**2) ** 2, rtol=1e-12)

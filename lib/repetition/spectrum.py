@@ -33,6 +33,25 @@ __all__ = [
 DENSE_EIG_LIMIT = 1500
 
 
+def _eigvals(X: np.ndarray) -> np.ndarray:
+    """All eigenvalues of a dense square ``X`` (complex128), from LAPACK after an exact power-of-2 scaling.
+
+    scipy's ``eigvals`` (1.17, OpenBLAS) returns moduli of about 1e-138 for
+    matrices whose entries are all below about 1e-139; scaling the largest
+    entry into [0.5, 1) by a power of 2 (exact in binary floating point) and
+    scaling back avoids that.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.size == 0:
+        return np.zeros(0, dtype=np.complex128)
+    top = float(np.max(np.abs(X)))
+    if top == 0.0:
+        return np.zeros(X.shape[0], dtype=np.complex128)
+    e = math.frexp(top)[1]
+    lam = sla.eigvals(np.ldexp(X, -e), check_finite=False).astype(np.complex128)
+    return np.ldexp(lam.real, e) + 1j * np.ldexp(lam.imag, e)
+
+
 def spectral_radius(P) -> float:
     """The spectral radius ``ρ(P ⊙ P)``: the largest modulus of an eigenvalue of ``A``.
 
@@ -73,7 +92,7 @@ def spectral_radius(P) -> float:
             value = float(Ac[0, 0])
         elif idx.size <= DENSE_EIG_LIMIT:
             dense = Ac.toarray() if sp.issparse(Ac) else Ac
-            value = float(np.max(np.abs(sla.eigvals(dense, check_finite=False) if dense.max() > 1e-100 else np.linalg.eigvals(dense))))  # scipy 1.17 eigvals returns ~6.7e-139 for any matrix below that scale
+            value = float(np.max(np.abs(_eigvals(dense))))
         else:
             Ac = sp.csr_array(Ac)
             v0 = np.full(idx.size, 1.0 / np.sqrt(idx.size))
@@ -91,7 +110,7 @@ def _eigenvalues_on_cycles(P) -> np.ndarray:
     for idx in _cyclic_components_unchecked(_graph(A)):
         Ac = _component(A, idx)
         dense = Ac.toarray() if sp.issparse(Ac) else Ac
-        parts.append(sla.eigvals(dense, check_finite=False).astype(np.complex128))
+        parts.append(_eigvals(dense))
     return np.concatenate(parts)
 
 
