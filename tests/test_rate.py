@@ -1,6 +1,7 @@
 """Unit tests of the exact repetition rate and its terms (book, Chapter 1)."""
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -107,6 +108,18 @@ def test_near_singular_warns_and_stays_accurate():
     with pytest.warns(rep.ConditioningWarning):
         value = rep.repetition_rate(P)
     assert value == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("eps", [1e-15, 1e-16])
+def test_extreme_near_singularity_gives_one_warning_of_ours(eps):
+    # 1 - ρ(A) ~ 1e-16: LAPACK's own ill-conditioning warning is not passed on; the
+    # ConditioningWarning states the (poor) accuracy instead.
+    P = np.array([[0.0, 1.0 - eps, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = rep.repetition_rate(P)
+    assert [w.category for w in caught] == [rep.ConditioningWarning]
+    assert math.isfinite(value) and value > 1e14
 
 
 def test_terms_validate_K():
