@@ -285,3 +285,14 @@ def test_beam_search_validation():
         rep.beam_search(P2, 0, 0, 1)
     with pytest.raises(TypeError, match="length"):
         rep.beam_search(P2, 0, 1, 2.0)
+
+
+def test_temperature_underflow_shrinks_the_computed_support_as_documented():
+    # (p / p_max)^(1/t) = (1e-4)^100 is below the smallest double: that entry becomes 0,
+    # the others keep their exact ratios.
+    P = np.array([[0.5, 0.5e-4], [0.0, 0.0]])
+    T = rep.temperature(P, 0.01)
+    assert T[0, 1] == 0.0 and T[0, 0] > 0.0
+    end = 1.0 - P[0].sum()
+    np.testing.assert_allclose(T[0, 0], 1.0 / (1.0 + (end / 0.5) ** 100), rtol=1e-12)
+    assert rep.temperature(P, 0.5)[0, 1] > 0.0  # at moderate t the support is unchanged

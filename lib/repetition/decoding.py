@@ -251,9 +251,14 @@ def temperature(P, t: float):
     -------
     numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
         ``T(P)[i, j] = P[i, j]^(1/t) / Σ_l q_l^(1/t)`` where the sum runs
-        over the ``n + 1`` outcomes ``q`` of row ``i``. Zeros stay zero (the
-        support is unchanged), so ``ζ`` does not change. Computed from
-        logarithms, so small ``t`` does not underflow.
+        over the ``n + 1`` outcomes ``q`` of row ``i``. Zeros stay zero, and
+        in exact arithmetic every positive entry stays positive, so the
+        support and ``ζ`` do not change. Computed from logarithms relative to
+        the row's largest outcome, so the largest entries never underflow; in
+        floating point an entry with ``(p / p_max)^(1/t)`` below the smallest
+        double (about 5e-324) does round to 0, so at small ``t`` the computed
+        support can be smaller than ``P``'s (e.g. ``p / p_max = 1e-4`` at
+        ``t = 0.01``).
 
     Raises
     ------
