@@ -227,12 +227,13 @@ BAD_ARGUMENTS = [
             (None, TypeError, "None"),
         ]
     ],
-    # γ outside (0, 1] (γ = 1 is accepted: it merges nothing, see rebalanced_encoding's docstring)
+    # γ outside (0, 1) (γ = 1 could merge nothing)
     *[
         (f"rebalanced_encoding-gamma={value!r}", (lambda v: lambda: rep.rebalanced_encoding(SENTENCES, v))(value), exc, "gamma", [frag])
         for value, exc, frag in [
             (0.0, ValueError, "0.0"),
             (-0.5, ValueError, "-0.5"),
+            (1.0, ValueError, "1.0"),
             (1.5, ValueError, "1.5"),
             (math.nan, ValueError, "nan"),
             ("0.1", TypeError, "'0.1'"),

@@ -70,6 +70,7 @@ def test_tokens_are_preserved_in_order():
     "kwargs, exc, match",
     [
         ({"gamma": 0.0}, ValueError, "gamma"),
+        ({"gamma": 1.0}, ValueError, "gamma"),
         ({"gamma": 1.5}, ValueError, "gamma"),
         ({"gamma": 0.5, "max_iter": 0}, ValueError, "max_iter"),
         ({"gamma": 0.5, "smoothing": -1.0}, ValueError, "smoothing"),

@@ -82,8 +82,9 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
         The training corpus, one token sequence per sentence; merges never
         cross a sentence boundary. Empty sequences are dropped.
     gamma : float
-        Merge threshold γ in (0, 1]: a pair is merged when its estimated
-        transition probability exceeds γ (the authors' code uses 0.1).
+        Merge threshold γ in (0, 1): a pair is merged when its estimated
+        transition probability exceeds γ (the authors' code uses 0.1; at
+        γ = 1 nothing could ever merge, so it is rejected).
     max_iter : int, default 10
         Largest number of merge rounds N (the authors' code uses 10).
     smoothing : float, default 1.0
@@ -108,7 +109,7 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
         If ``gamma``/``smoothing`` are not real, ``max_iter`` not an integer,
         ``separator`` not a string, or a token not a string.
     ValueError
-        If ``gamma`` is outside (0, 1], ``smoothing < 0``, ``max_iter < 1``,
+        If ``gamma`` is outside (0, 1), ``smoothing < 0``, ``max_iter < 1``,
         or the corpus holds no token.
 
     Notes
@@ -128,7 +129,7 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
     >>> enc.merges
     [[('a', 'b')]]
     """
-    gamma = check_real(gamma, "gamma", 0.0, 1.0)
+    gamma = check_real(gamma, "gamma", 0.0, 1.0, high_open=True)
     max_iter = check_positive_int(max_iter, "max_iter")
     delta = check_real(smoothing, "smoothing", 0.0, None, low_open=False)
     if not isinstance(separator, str):
