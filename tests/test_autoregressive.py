@@ -211,6 +211,12 @@ def test_lift_preserves_every_term(seed):
     np.testing.assert_allclose(L.Q.sum(axis=1), P.sum(axis=1)[L.pairs[:, 1]], rtol=1e-12)
 
 
+@pytest.mark.parametrize("P", [[[0.0]], np.zeros((3, 3))])
+def test_lift_of_an_empty_support_is_refused(P):
+    with pytest.raises(ValueError, match="no positive entry"):
+        rep.lift_to_pairs(P)
+
+
 def test_trigram_pair_chain_hand_example():
     seqs = [list("abcab"), list("abd")]
     ch = rep.trigram_pair_chain(seqs)

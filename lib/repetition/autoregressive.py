@@ -758,6 +758,9 @@ def lift_to_pairs(P) -> PairChain:
     ------
     TypeError, ValueError
         For invalid ``P``.
+    ValueError
+        If ``P`` has no positive entry: the pair chain would have no states
+        (and ``R = 0`` needs no lift).
 
     Examples
     --------
@@ -767,6 +770,8 @@ def lift_to_pairs(P) -> PairChain:
     P = as_transition_matrix(P)
     C = sp.csr_array(P) if not sp.issparse(P) else P.copy()
     C.eliminate_zeros()
+    if C.nnz == 0:
+        raise ValueError("P has no positive entry, so its pair chain would have no states")
     C.sort_indices()
     n = C.shape[0]
     deg = np.diff(C.indptr)
