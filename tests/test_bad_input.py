@@ -197,7 +197,9 @@ BAD_ARGUMENTS = [
     ("random_transition_matrix-width=0", lambda: rep.random_transition_matrix(3, "top-k", width=0), ValueError, "width", ["0"]),
     ("random_transition_matrix-mass_low=1", lambda: rep.random_transition_matrix(3, mass_low=1.0), ValueError, "mass_low", ["1.0"]),
     ("random_transition_matrix-mass_low<0", lambda: rep.random_transition_matrix(3, mass_low=-0.1), ValueError, "mass_low", ["-0.1"]),
-    # (rng="a" is refused by numpy's default_rng with a message that does not name rng: reported)
+    ("random_transition_matrix-rng=str", lambda: rep.random_transition_matrix(3, rng="a"), TypeError, "rng", ["'a'"]),
+    ("random_transition_matrix-rng=-1", lambda: rep.random_transition_matrix(3, rng=-1), ValueError, "rng", ["-1"]),
+    ("random_transition_matrix-rng=True", lambda: rep.random_transition_matrix(3, rng=True), TypeError, "rng", ["True"]),
     # top-k < 1 or non-integer
     *[
         (f"top_k-k={value!r}", (lambda v: lambda: rep.top_k(P2, v))(value), exc, "k", [repr(value)])

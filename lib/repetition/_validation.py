@@ -126,3 +126,25 @@ def check_real(value, name: str, low=None, high=None, *, low_open=True, high_ope
     if high is not None and (x > high or (high_open and x == high)):
         raise ValueError(f"{name} must be in {interval}, got {value!r}")
     return x
+
+
+def check_generator(rng, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise TypeError naming ``name``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+            f"got {_describe(rng)} of type {type(rng).__name__}"
+        )
+    return rng
+
+
+def as_generator(rng, name: str = "rng") -> np.random.Generator:
+    """``numpy.random.default_rng(rng)``, with an error that names ``name`` for anything it cannot seed from."""
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a numpy.random.Generator, a nonnegative int seed or None, got {rng!r}")
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"{name} must be a numpy.random.Generator, a nonnegative int seed or None, got {_describe(rng)}"
+        ) from exc

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
-from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix, check_positive_int, check_real
+from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix, check_generator, check_positive_int, check_real
 from .corpus import bigram_counts
 from .model import sparsity
 from .rate import repetition_terms
@@ -56,12 +56,6 @@ DENSE_LIMIT = 3000
 
 #: Largest n for the exact variance, which works with n² x n² matrices.
 MOMENT_LIMIT = 40
-
-
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
 
 
 def _dense(P, limit: int, what: str) -> np.ndarray:
@@ -341,7 +335,7 @@ def perturbed_matrices(P, delta: float, steps: int, rng: np.random.Generator, si
     c = perturbation_amplitudes(P, delta)
     P = _dense(P, DENSE_LIMIT, "the perturbation")
     steps = check_positive_int(steps, "steps")
-    rng = _check_rng(rng)
+    rng = check_generator(rng)
     shape = (steps,) if size is None else (check_positive_int(size, "size"), steps)
     signs = rng.integers(0, 2, size=shape + P.shape) * 2.0 - 1.0
     return P + c * signs
@@ -528,7 +522,7 @@ def perturbed_chains(P, delta: float, starts, length: int, rng: np.random.Genera
     c = perturbation_amplitudes(P, delta)
     P = _dense(P, DENSE_LIMIT, "the perturbation")
     length = check_positive_int(length, "length")
-    rng = _check_rng(rng)
+    rng = check_generator(rng)
     starts = np.asarray(starts)
     if starts.ndim != 1 or starts.dtype.kind not in "iu":
         raise TypeError(f"starts must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}")
@@ -588,7 +582,7 @@ def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng: np.ra
     samples = check_positive_int(samples, "samples")
     if samples < 2:
         raise ValueError(f"samples must be at least 2 to estimate a standard error, got {samples}")
-    rng = _check_rng(rng)
+    rng = check_generator(rng)
     P = as_transition_matrix(P)
     n = P.shape[0]
     starts = rng.integers(0, n, size=samples)

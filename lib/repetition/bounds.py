@@ -32,7 +32,7 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_transition_matrix, check_positive_int, check_real
+from ._validation import as_generator, as_transition_matrix, check_positive_int, check_real
 from .model import hadamard_square, support
 
 __all__ = [
@@ -719,11 +719,12 @@ def random_transition_matrix(n: int, support: str = "dense", *, density: float =
     ------
     TypeError
         If ``n`` or ``width`` is not an integer, ``support`` is not a
-        string, or ``density``/``mass_low`` is not a real number.
+        string, ``density``/``mass_low`` is not a real number, or ``rng``
+        is neither a Generator, an int seed nor None.
     ValueError
         If ``n < 1``, ``support`` is unknown, ``density`` is not in (0, 1],
         ``width < 1`` (or ``width > n`` for ``"top-k"``) or ``mass_low`` is not
-        in (0, 1).
+        in (0, 1), or ``rng`` is a negative seed.
 
     Notes
     -----
@@ -743,7 +744,7 @@ def random_transition_matrix(n: int, support: str = "dense", *, density: float =
     if support == "top-k" and width > n:
         raise ValueError(f"width must be at most n = {n}, got {width}")
     mass_low = check_real(mass_low, "mass_low", 0.0, 1.0, high_open=True)
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng)
     if support == "dense":
         mask = np.ones((n, n), dtype=bool)
     elif support == "iid":

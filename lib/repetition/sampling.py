@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_transition_matrix, check_positive_int
+from ._validation import as_transition_matrix, check_generator, check_positive_int
 
 __all__ = ["sample_chains", "monte_carlo_repetition_rate", "MonteCarloEstimate", "END"]
 
@@ -83,8 +83,7 @@ def sample_chains(P, starts, length: int, rng: np.random.Generator) -> np.ndarra
     """
     P = as_transition_matrix(P)
     length = check_positive_int(length, "length")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_generator(rng)
     starts = np.asarray(starts)
     if starts.ndim != 1 or starts.dtype.kind not in "iu":
         raise TypeError(f"starts must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}")
@@ -184,8 +183,7 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng: np.random.Generato
     samples = check_positive_int(samples, "samples")
     if samples < 2:
         raise ValueError(f"samples must be at least 2 to estimate a standard error, got {samples}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_generator(rng)
     n = P.shape[0]
     starts = rng.integers(0, n, size=samples)
     Y = sample_chains(P, starts, 2 * K, rng)
