@@ -293,8 +293,10 @@ def perturbation_amplitudes(P, delta: float) -> np.ndarray:
     P = _dense(P, DENSE_LIMIT, "the perturbation")
     delta = check_real(delta, "delta", 0.0, None, low_open=False)
     s = P.sum(axis=1)
-    slack = np.divide(np.clip(1.0 - s, 0.0, None), s, out=np.zeros_like(s), where=s > 0)
-    return np.minimum(np.minimum(delta, P), P * np.minimum(slack, 1.0)[:, None])  # slack > 1 cannot bind (c <= P); capping it avoids 0 * inf = nan for a subnormal row sum
+    # slack = min((1 - s) / s, 1): above 1 it cannot bind (c <= P), so it is only divided out
+    # where s > 1/2, which also keeps a subnormal row sum from overflowing the quotient.
+    slack = np.divide(np.clip(1.0 - s, 0.0, None), s, out=np.ones_like(s), where=s > 0.5)
+    return np.minimum(np.minimum(delta, P), P * slack[:, None])
 
 
 def perturbed_matrices(P, delta: float, steps: int, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
