@@ -106,10 +106,20 @@ def deterministic_cycle(P) -> np.ndarray | None:
     return _deterministic_cycle_unchecked(P)
 
 
+def _cyclic_components_of(A) -> list[np.ndarray]:
+    """:func:`cyclic_components` of a validated matrix; a dense one with no zero entry is one component."""
+    if not sp.issparse(A) and A.size and float(A.min()) > 0.0:
+        return [np.arange(A.shape[0], dtype=np.int64)]  # complete graph with self-loops (no n^2 sparse copy)
+    return _cyclic_components_unchecked(_graph(A))
+
+
 def _deterministic_cycle_unchecked(P) -> np.ndarray | None:
-    G = _graph(P)
-    G.data = (G.data >= 1.0).astype(np.float64)
-    G.eliminate_zeros()
+    if sp.issparse(P):
+        G = _graph(P)
+        G.data = (G.data >= 1.0).astype(np.float64)
+        G.eliminate_zeros()
+    else:  # only the entries equal to 1 become edges: no n^2 sparse copy of a dense P
+        G = sp.csr_array(np.asarray(P) >= 1.0, dtype=np.float64)
     if G.nnz == 0:
         return None
     comps = _cyclic_components_unchecked(G)

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from ._validation import as_transition_matrix, check_positive_int
 from . import _sparse_rate
 from ._sparse_rate import _dense_trace
-from .graph import _cyclic_components_unchecked, _deterministic_cycle_unchecked, _graph
+from .graph import _cyclic_components_of, _deterministic_cycle_unchecked
 
 __all__ = ["repetition_rate", "repetition_terms", "ConditioningWarning"]
 
@@ -37,6 +37,8 @@ class ConditioningWarning(RuntimeWarning):
 
 
 def _component(A, idx):
+    if idx.size == A.shape[0] and np.array_equal(idx, np.arange(idx.size)):  # the whole matrix: no copy
+        return A
     if sp.issparse(A):
         return A[idx][:, idx]
     return A[np.ix_(idx, idx)]
@@ -133,7 +135,7 @@ def repetition_rate(P) -> float:
     if _deterministic_cycle_unchecked(P) is not None:
         return math.inf
     A = _hadamard_square_checked(P)
-    comps = _cyclic_components_unchecked(_graph(A))
+    comps = _cyclic_components_of(A)
     total = 0.0
     worst = 0.0
     for idx in comps:
@@ -187,7 +189,7 @@ def repetition_terms(P, K: int) -> np.ndarray:
     A = _hadamard_square_checked(P)
     terms = np.zeros(K, dtype=np.float64)
     half = (K + 1) // 2
-    for idx in _cyclic_components_unchecked(_graph(A)):
+    for idx in _cyclic_components_of(A):
         Ac = _component(A, idx)
         m = idx.size
         if sp.issparse(Ac) and Ac.nnz < 0.1 * m**2 and m <= _TERMS_SPARSE_DENSE_LIMIT:

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ._validation import as_transition_matrix, check_positive_int, check_real
-from .graph import _cyclic_components_unchecked, _deterministic_cycle_unchecked, _graph
+from .graph import _cyclic_components_of, _deterministic_cycle_unchecked
 from .rate import _component, _hadamard_square_checked
 
 __all__ = [
@@ -86,7 +86,7 @@ def spectral_radius(P) -> float:
         return 1.0
     A = _hadamard_square_checked(P)
     rho = 0.0
-    for idx in _cyclic_components_unchecked(_graph(A)):
+    for idx in _cyclic_components_of(A):
         Ac = _component(A, idx)
         if idx.size == 1:
             value = float(Ac[0, 0])
@@ -107,7 +107,7 @@ def _eigenvalues_on_cycles(P) -> np.ndarray:
     components' diagonal blocks (the rest of the spectrum is 0). Dense LAPACK."""
     A = _hadamard_square_checked(P)
     parts = [np.zeros(0, dtype=np.complex128)]
-    for idx in _cyclic_components_unchecked(_graph(A)):
+    for idx in _cyclic_components_of(A):
         Ac = _component(A, idx)
         dense = Ac.toarray() if sp.issparse(Ac) else Ac
         parts.append(_eigvals(dense))
@@ -342,7 +342,7 @@ def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> S
     if _deterministic_cycle_unchecked(P) is not None:
         return SeriesResult(math.inf, 0.0, 0, 0)
     A = _hadamard_square_checked(P)
-    comps = _cyclic_components_unchecked(_graph(A))
+    comps = _cyclic_components_of(A)
     if not comps:
         return SeriesResult(0.0, 0.0, 0, 0)
     idx = np.concatenate(comps)
