@@ -16,8 +16,8 @@ lists the number of examples each property ran, and the number of notebook
 cells compared by the reproducibility test.
 
 Properties run with BLAS limited to one thread (threadpoolctl, in this
-process only: notebook kernels started by nbval or the reproducibility test
-keep the environment's thread count). Their matrices have n <= 60, where
+process only; OPENBLAS_NUM_THREADS, set below unless already set, does the
+same for everything else, nbval's kernels included). Their matrices have n <= 60, where
 threads cannot help, and on a loaded 2-core machine OpenBLAS thread hand-offs
 made a 2 x 2 ``scipy.linalg.solve`` take 12-30 ms instead of 0.15 ms.
 """
@@ -28,6 +28,14 @@ import contextlib
 import functools
 import os
 import time
+
+# nbval's kernels inherit this process's environment: with one OpenBLAS thread
+# there, against stored outputs made with two (tests/notebooks.py records it),
+# nbval's cell-by-cell comparison is also the 1-versus-2-thread reproducibility
+# check (tests/test_reproducibility.py). Set before numpy is imported, so the
+# test processes use one thread too: with pytest-xdist running two workers on
+# two cores, more threads would only contend.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 from hypothesis import HealthCheck, settings

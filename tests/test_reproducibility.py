@@ -2,28 +2,29 @@
 
 What is compared: the text of every code cell's outputs (stdout, stderr,
 text/plain, text/latex, text/html, text/markdown; PNG figures are not
-compared), via ``tests/notebooks.py`` (``run`` executes a notebook in a fresh
-kernel, ``compare`` diffs two executions cell by cell).
+compared), cell by cell.
 
-How CI covers "executed twice, with OPENBLAS_NUM_THREADS=1 versus 2" at the
-cost of one extra execution of the book (a few minutes) instead of two:
+How CI covers "executed twice, with OPENBLAS_NUM_THREADS=1 versus 2" without
+executing the book an extra time:
 
-1. The stored outputs are one execution (``python tests/notebooks.py execute``).
-2. nbval (``--nbval`` in the CI command) executes every chapter again in the
-   test environment, where OpenBLAS uses as many threads as cores (2 on the
-   CI machine, unless ``OPENBLAS_NUM_THREADS`` is set), and requires the text
-   outputs to equal the stored ones: a second execution, at that thread count.
-3. This test executes every chapter once more with the *other* thread count
-   (1 if the default is 2 or more, else 2) and requires the same equality.
+1. The stored outputs are one execution with ``OPENBLAS_NUM_THREADS=2``
+   (``python tests/notebooks.py execute``, which records the thread count in
+   each notebook's metadata).
+2. nbval (``--nbval`` in the pytest options) executes every chapter again and
+   requires the text outputs to equal the stored ones. ``tests/conftest.py``
+   sets ``OPENBLAS_NUM_THREADS=1`` for this process and so for nbval's
+   kernels, unless the variable is already set.
 
-Equality is transitive, so execution-to-execution and 1-versus-2-thread
-identity both follow, with one extra execution per chapter. Executing twice
-more here (threads 1 and 2 explicitly) would repeat what nbval does and push
-the suite past its 15-minute budget; set ``REPRODUCIBILITY_FULL=1`` to do it
-anyway (both executions compared with the stored outputs and with each
-other), e.g. on a machine where nbval is not run or OPENBLAS_NUM_THREADS is
-pinned. The number of cells compared is printed in the terminal summary.
+So the nbval comparison is itself the execution-to-execution and
+1-versus-2-thread check; this test makes sure it is one: every chapter records
+its thread count, nbval is on, and the thread count nbval's kernels get
+differs from the stored one. When it does not (``OPENBLAS_NUM_THREADS=2`` set
+by hand), or nbval is off, the test executes each chapter at the other thread
+count itself. ``REPRODUCIBILITY_FULL=1`` forces that too, at both thread
+counts, comparing each with the stored outputs and with each other. The number
+of cells compared is printed in the terminal summary.
 """
+
 
 from __future__ import annotations
 
@@ -31,42 +32,21 @@ import os
 
 import pytest
 
-from notebooks import ROOT, chapter_paths, compare, run
+from notebooks import ROOT, chapter_paths, coalesce_streams, compare, run, stored_threads
 
 CHAPTERS = chapter_paths()
 
 
-def default_blas_threads() -> int:
-    """The thread count OpenBLAS uses in this environment (and so in nbval's kernel)."""
+def kernel_blas_threads() -> int:
+    """The thread count OpenBLAS uses in this environment, and so in nbval's kernels."""
     value = os.environ.get("OPENBLAS_NUM_THREADS")
     if value and value.isdigit():
         return int(value)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def coalesce_streams(nb):
-    """Join consecutive stream outputs of one name (as nbval does before comparing).
-
-    How a kernel splits one cell's stdout into stream messages depends on
-    timing, not on the computation; the text itself must match byte for byte.
-    """
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        merged = []
-        for out in cell.get("outputs", []):
-            if merged and out["output_type"] == "stream" and merged[-1]["output_type"] == "stream" and merged[-1]["name"] == out["name"]:
-                merged[-1] = dict(merged[-1], text=merged[-1]["text"] + out["text"])
-            else:
-                merged.append(out)
-        cell["outputs"] = merged
-    return nb
-
-
-def execute_with_threads(path, threads: int, monkeypatch):
-    with monkeypatch.context() as m:
-        m.setenv("OPENBLAS_NUM_THREADS", str(threads))  # inherited by the kernel process
-        return coalesce_streams(run(path))
+def execute_with_threads(path, threads: int):
+    return coalesce_streams(run(path, threads=threads))
 
 
 def test_there_are_chapters_to_compare():
@@ -74,13 +54,22 @@ def test_there_are_chapters_to_compare():
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_text_outputs_identical_at_the_other_thread_count(path, monkeypatch, record_property):
+def test_text_outputs_identical_at_the_other_thread_count(path, request, record_property):
     import nbformat
 
-    stored = coalesce_streams(nbformat.read(path, as_version=4))
-    default = default_blas_threads()
+    stored_nb = nbformat.read(path, as_version=4)
+    made_with = stored_threads(stored_nb)
+    assert made_with is not None, (
+        f"{path.name} does not record the thread count of its stored outputs: "
+        "re-execute it with python tests/notebooks.py execute"
+    )
+    stored = coalesce_streams(stored_nb)
+    code_cells = sum(c.cell_type == "code" for c in stored.cells)
+    assert code_cells > 0, f"{path.name} has no code cell to compare"
+    nbval_on = bool(request.config.getoption("nbval", default=False))
+    current = kernel_blas_threads()
     if os.environ.get("REPRODUCIBILITY_FULL"):
-        runs = {t: execute_with_threads(path, t, monkeypatch) for t in (1, 2)}
+        runs = {t: execute_with_threads(path, t) for t in (1, 2)}
         total = 0
         for t, fresh in runs.items():
             count, diffs = compare(stored, fresh)
@@ -91,10 +80,13 @@ def test_text_outputs_identical_at_the_other_thread_count(path, monkeypatch, rec
         record_property("cells_compared", total + count)
         record_property("reproduction", "(threads 1 and 2 vs stored, and vs each other)")
         return
-    other = 1 if default >= 2 else 2
-    fresh = execute_with_threads(path, other, monkeypatch)
+    if nbval_on and current != made_with:
+        record_property("cells_compared", code_cells)
+        record_property("reproduction", f"(by nbval: OPENBLAS_NUM_THREADS={current} vs stored {made_with})")
+        return
+    other = 1 if made_with >= 2 else 2
+    fresh = execute_with_threads(path, other)
     count, diffs = compare(stored, fresh)
     record_property("cells_compared", count)
-    record_property("reproduction", f"(OPENBLAS_NUM_THREADS={other} vs stored; nbval checks {default} vs stored)")
-    assert count > 0, f"{path.name} has no code cell to compare"
+    record_property("reproduction", f"(OPENBLAS_NUM_THREADS={other} vs stored {made_with})")
     assert not diffs, f"{path.relative_to(ROOT)} with OPENBLAS_NUM_THREADS={other} differs from the stored outputs: {diffs}"
