@@ -102,12 +102,15 @@ def _independent_cheapest(D: sp.csr_array, rng) -> tuple[np.ndarray, float, floa
     return cand & (key < nb), cheapest, mean_row
 
 
-def sparse_trace(A: sp.csr_array) -> tuple[float, float]:
+def sparse_trace(A: sp.csr_array, order: list | None = None) -> tuple[float, float]:
     """``(Tr(A (I - A)^{-1}), ||(I - A)^{-1}||_inf)`` for a sparse ``A >= 0`` with ``ρ(A) < 1``.
 
     Exact up to rounding (no truncation, no sampling): block elimination of
     independent sets of cheap vertices, then :func:`_dense_trace` on the rest.
     The norm comes from solving ``(I - A) x = 1`` through the same elimination.
+    If ``order`` is a list, the vertices are appended to it in the order they
+    are eliminated, the dense remainder last (a fill-reducing ordering that
+    ``benchmarks/repetition_rate.py`` hands to an independent sparse LU).
     """
     At = sp.csr_array(A, dtype=np.float64, copy=True)
     At.sum_duplicates()
@@ -116,6 +119,7 @@ def sparse_trace(A: sp.csr_array) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     b = np.ones(At.shape[0])
     stack = []
+    alive = np.arange(At.shape[0])
     while At.shape[0] > DENSE_SWITCH:
         r = At.shape[0]
         chosen, cheapest, mean_row = _independent_cheapest(At if D is None else D, rng)
@@ -123,6 +127,9 @@ def sparse_trace(A: sp.csr_array) -> tuple[float, float]:
             break  # no sparse structure left to exploit: the dense remainder is faster
         I = np.flatnonzero(chosen)
         K = np.flatnonzero(~chosen)
+        if order is not None:
+            order.extend(alive[I].tolist())
+        alive = alive[K]
         Dm = At if D is None else D
         a = At.diagonal()[I]
         dp = Dm.diagonal()[I]
@@ -139,6 +146,8 @@ def sparse_trace(A: sp.csr_array) -> tuple[float, float]:
         At_new = sp.csr_array(AK[:, K] + AKIQ @ AIK)
         D = sp.csr_array(DK[:, K] + (DK[:, I] @ Qd + AKI @ Qp) @ AIK + AKIQ @ DI[:, K])
         At = At_new
+    if order is not None:
+        order.extend(alive.tolist())
     if D is None:
         value, x = _dense_trace(At.toarray(), None, b)
     else:
