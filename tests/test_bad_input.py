@@ -4,7 +4,7 @@ The table of bad transition matrices (non-square, 1-D, 3-D, empty, negative,
 NaN, inf, row sums above 1 + 1e-12, complex/object/bool/string dtype, sparse
 with stored negative zeros or duplicate entries) is run through *every*
 public function that takes a transition matrix; the table of bad scalars
-(k <= 0 or non-integer, γ outside (0, 1], p outside (0, 1], temperature <= 0,
+(k <= 0 or non-integer, γ outside (0, 1), p outside (0, 1], temperature <= 0,
 top-k < 1, tolerances, sizes, generators) through every function that takes
 them. Each call must raise ``ValueError`` or ``TypeError`` (as listed) whose
 message contains the argument's name and the offending value; no call may

