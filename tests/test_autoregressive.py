@@ -110,6 +110,19 @@ def test_corollaries_hand_example():
     np.testing.assert_allclose(c.row_variances, [1 / 3 * (2 * (0.5 - 1 / 3) ** 2 + (1 / 3) ** 2), 2 / 9, 2 / 9])
 
 
+def test_corollary_1_2_denominator_exactly_zero_gives_no_bound():
+    # a funnel: every token leads only to token 0; ζn = 1, o + ι at token 0 is 1/4 + 7/4 = 2, so g = 0 exactly
+    P = np.zeros((4, 4))
+    P[:, 0] = [0.5, 1.0, 1.0, 1.0]
+    c = rep.paper_corollaries(P)
+    t = rep.paper_theorem1(P)
+    np.testing.assert_allclose(c.inflow, [1.75, 0, 0, 0])
+    assert c.zeta_n == 1 and c.sigma_min_lower == 0.0
+    assert c.corollary_1_2 == math.inf
+    assert math.isfinite(t.bound_printed) and math.isfinite(c.corollary_1_1)
+    assert t.arp_printed == pytest.approx(1 / 3, rel=1e-12)      # Tr(P²) = 1/4, P^(2k) traces (1/4)^k
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_corollaries_are_weaker_than_theorem1(seed):
     P = random_substochastic(8, seed)
