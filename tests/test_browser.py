@@ -9,6 +9,9 @@ What it checks, page by page (each page of ``_toc.yml``, plus the index and sear
   ``\\begin{`` is left in the visible text (code blocks excepted);
 * every ``<img>`` loaded (``naturalWidth > 0``);
 * every dropdown (the exercises' solutions) has its toggle button, starts closed and opens on a click;
+* every chapter page (``chapters/``) shows what a reader comes for: typeset math, at least one figure (a loaded
+  image in the text), at least one sphinx-proof statement box (theorem, lemma, definition, ...) and at least one
+  exercise solution in a dropdown;
 * the console has no errors, no uncaught exceptions and no failed requests from the book's own pages and assets
   (requests to other hosts would be failures too: the book must read offline);
 * a full-page screenshot (1280 px wide, at most 16000 px tall) is saved under ``_build/screenshots/``
@@ -298,9 +301,15 @@ def site():
         server.server_close()
 
 
+# sphinx-proof's statement boxes (a bare proof is "proof admonition"; a statement adds its kind)
+STATEMENT_KINDS = ("theorem", "lemma", "definition", "proposition", "corollary", "conjecture", "example",
+                   "algorithm", "criterion", "remark", "axiom", "observation", "property", "assumption", "notation")
+STATEMENT_SELECTOR = ", ".join(f"div.proof.admonition.{k}" for k in STATEMENT_KINDS)
+
 # What the page reports once MathJax has typeset it and its images have loaded.
 INSPECT = r"""
 (async () => {
+  const STATEMENT_BOXES = "%s";
   for (const img of document.images) img.loading = "eager";
   const mj = window.MathJax;
   const mathjaxLoaded = !!(mj && mj.startup && mj.startup.promise);
@@ -341,9 +350,15 @@ INSPECT = r"""
     theorems: document.querySelectorAll(".proof, .theorem, .definition, .lemma, [class*='prf-']").length,
     exercises: document.querySelectorAll(".exercise, .solution").length,
     dropdowns: dropdowns.length, badDropdowns,
+    // what a chapter page must show, counted in the text (the sidebar's titles hold math too)
+    articleMath: document.querySelectorAll("article.bd-article mjx-container").length,
+    figures: [...document.querySelectorAll("article.bd-article img")]
+        .filter(img => img.complete && img.naturalWidth > 0).length,
+    statements: document.querySelectorAll(STATEMENT_BOXES).length,
+    solutionDropdowns: document.querySelectorAll(".solution.dropdown.admonition").length,
   };
 })()
-"""
+""" % STATEMENT_SELECTOR
 
 
 def console_problems(events: list[dict], origin: str) -> tuple[list[str], list[str]]:
@@ -455,11 +470,22 @@ def test_page_in_chromium(site, page):
         problems.append(f"{len(bad_images)} images did not load: {bad_images[:5]}")
     if report["badDropdowns"]:
         problems.append(f"dropdowns that do not toggle: {report['badDropdowns']}")
+    if page.startswith("chapters/"):  # what every chapter shows: math, figures, statements, solutions
+        if report["articleMath"] == 0:
+            problems.append("a chapter without typeset math (no <mjx-container> in the text)")
+        if report["figures"] == 0:
+            problems.append("a chapter without a figure (no loaded <img> in the article)")
+        if report["statements"] == 0:
+            problems.append("a chapter without a theorem, lemma or definition box (sphinx-proof)")
+        if report["solutionDropdowns"] == 0:
+            problems.append("a chapter without an exercise solution in a dropdown")
     problems += own
     problems += [f"(another host) {e}" for e in other]
     print(
-        f"{page}: {report['containers']} formulas, {len(report['images'])} images, "
-        f"{report['theorems']} theorem/proof boxes, {report['exercises']} exercise/solution boxes, "
-        f"{report['dropdowns']} dropdowns -> {shot}"
+        f"{page}: {report['containers']} formulas ({report['articleMath']} in the text), "
+        f"{len(report['images'])} images ({report['figures']} figures in the text), "
+        f"{report['theorems']} theorem/proof boxes ({report['statements']} statements), "
+        f"{report['exercises']} exercise/solution boxes, "
+        f"{report['dropdowns']} dropdowns ({report['solutionDropdowns']} solutions) -> {shot}"
     )
     assert not problems, f"{page} in Chromium:\n" + "\n".join(problems)

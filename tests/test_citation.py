@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -87,10 +88,57 @@ def test_references_bib_parses_and_holds_the_sources():
     assert "2012.14660" in db.entries["fu2021theoretical"].fields["eprint"]
 
 
+# Not the repository's own files: builds, environments, caches.
+_NOT_SOURCE = {"_build", ".git", ".venv", ".pytest_cache", ".hypothesis", "__pycache__", ".ipynb_checkpoints"}
+
+
+def repository_files() -> list[str]:
+    """The files of the repository: tracked, or new and not ignored (``git ls-files``); in a copy without ``.git``,
+    every file outside the build, environment and cache directories."""
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        return [name for name in done.stdout.decode().split("\0") if name]
+    except (OSError, subprocess.CalledProcessError):
+        return [
+            p.relative_to(ROOT).as_posix()
+            for p in ROOT.rglob("*")
+            if p.is_file()
+            and not _NOT_SOURCE.intersection(p.relative_to(ROOT).parts)
+            and not any(part.endswith(".egg-info") for part in p.relative_to(ROOT).parts)
+        ]
+
+
+def files_holding_placeholder() -> set[str]:
+    found = set()
+    for name in repository_files():
+        path = ROOT / name
+        if path.is_file() and PLACEHOLDER.encode() in path.read_bytes():
+            found.add(name)
+    return found
+
+
+def listed_in_citation_cff() -> set[str]:
+    """The files named in CITATION.cff's comment "replace OWNER ... in every file that holds the address"."""
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    return set(re.findall(r"^#\s+- (\S+)\s*$", text, re.M))
+
+
 def test_placeholder_is_documented_everywhere_it_appears():
-    for name in ("CITATION.cff", "_config.yml", "how-to-cite.md"):
+    """Every file of the repository holding the placeholder address says it is a placeholder, and CITATION.cff
+    lists exactly those files, so publishing the book replaces it everywhere and a new copy cannot slip in."""
+    found = files_holding_placeholder()
+    assert {"CITATION.cff", "_config.yml", "how-to-cite.md"} <= found, f"the search missed files: {sorted(found)}"
+    for name in sorted(found):
         text = (ROOT / name).read_text(encoding="utf-8")
-        assert PLACEHOLDER in text and "placeholder" in text.lower(), f"{name}: placeholder URL not documented"
+        assert "placeholder" in text.lower(), f"{name} holds {PLACEHOLDER} without saying it is a placeholder"
+    listed = listed_in_citation_cff()
+    assert not found - listed, f"CITATION.cff does not list these files with the placeholder: {sorted(found - listed)}"
+    assert not listed - found, f"CITATION.cff lists files without the placeholder: {sorted(listed - found)}"
 
 
 def test_chapter_titles_keep_their_math_in_bibtex():
