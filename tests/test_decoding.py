@@ -296,3 +296,59 @@ def test_temperature_underflow_shrinks_the_computed_support_as_documented():
     end = 1.0 - P[0].sum()
     np.testing.assert_allclose(T[0, 0], 1.0 / (1.0 + (end / 0.5) ** 100), rtol=1e-12)
     assert rep.temperature(P, 0.5)[0, 1] > 0.0  # at moderate t the support is unchanged
+
+
+# --- greedy: R is 0 or infinite (thm-greedy-functional) ------------------------------------------
+
+INF = float("inf")
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_greedy_without_end_token_has_zeta_one_over_n_and_infinite_rate(n):
+    rng = np.random.default_rng(n)
+    for _ in range(5):
+        P = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
+        P[np.arange(n), rng.integers(0, n, size=n)] += 0.1  # no empty row
+        P /= P.sum(axis=1, keepdims=True)  # no end mass, up to rounding
+        G = rep.greedy(P)
+        assert rep.sparsity(G) == 1 / n
+        assert rep.spectral_radius(G) == 1.0
+        assert rep.repetition_rate(G) == INF
+
+
+def test_greedy_with_end_token_rate_is_zero_or_infinite():
+    # token 0 keeps itself (0.6 beats the end mass 0.3): a deterministic self-loop
+    assert rep.repetition_rate(rep.greedy(np.array([[0.6, 0.1], [0.1, 0.1]]))) == INF
+    # both rows choose the end token
+    assert rep.repetition_rate(rep.greedy(np.array([[0.3, 0.2], [0.2, 0.2]]))) == 0.0
+    # 0 -> 1 -> end: a greedy path that ends, no cycle
+    assert rep.repetition_rate(rep.greedy(np.array([[0.1, 0.8], [0.1, 0.1]]))) == 0.0
+    rng = np.random.default_rng(12)
+    seen = set()
+    for _ in range(60):
+        n = int(rng.integers(2, 9))
+        P = rng.random((n, n)) ** 4
+        P /= P.sum(axis=1, keepdims=True) + 2 * rng.random((n, 1))
+        R = rep.repetition_rate(rep.greedy(P))
+        assert R in (0.0, INF)
+        seen.add(R)
+    assert seen == {0.0, INF}
+
+
+def test_top_2_counterexample_lowers_R_from_81_80_to_1():
+    # Chapter 4: top-2 deletes the self-loop of token 3, the only closed walk through it
+    F = Fraction
+    P = [[F(1, 4), F(3, 4), F(0)], [F(1, 2), F(1, 2), F(0)], [F(1, 3), F(5, 9), F(1, 9)]]
+    T_exact = [[F(1, 4), F(3, 4), F(0)], [F(1, 2), F(1, 2), F(0)], [F(3, 8), F(5, 8), F(0)]]
+    assert ref_rule(P, "top_k", 2) == T_exact
+
+    import sympy
+
+    def exact_R(M):
+        A = sympy.Matrix(M).applyfunc(lambda v: sympy.Rational(v.numerator, v.denominator) ** 2)
+        return (A * (sympy.eye(3) - A).inv()).trace()
+
+    assert exact_R(P) == sympy.Rational(81, 80) and exact_R(T_exact) == 1
+    T = rep.top_k(to_float(P), 2)
+    np.testing.assert_allclose(T, to_float(T_exact), rtol=1e-15)
+    assert rep.repetition_rate(to_float(P)) == pytest.approx(81 / 80, rel=1e-13)
+    assert rep.repetition_rate(T) == pytest.approx(1.0, rel=1e-13)

@@ -200,3 +200,24 @@ def test_eigenvalues_at_tiny_scale(scale):
     rho_q = np.max(np.abs(np.linalg.eigvals(Q)))
     P = Q * scale**2  # entries of P itself near 1e-200
     np.testing.assert_allclose(rep.paper_theorem1(P).rho_p2, (rho_q * scale**2) ** 2, rtol=1e-12)
+
+
+def test_deterministic_cycle_gives_rho_exactly_one_and_infinite_rate():
+    # Chapter 5: a deterministic 3-cycle with a leaky fourth token attached
+    P = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.3, 0.2, 0.0, 0.1]])
+    for M in (P, sp.csr_array(P)):
+        assert rep.spectral_radius(M) == 1.0
+        assert rep.repetition_rate(M) == math.inf
+        assert rep.eigen_upper_bound(M) == math.inf
+
+
+@pytest.mark.parametrize("k", [3, 6, 9, 12])
+def test_nearly_defective_A_eigen_route_is_accurate(k):
+    # A = P⊙P = [[1/4, 1/4, 0], [0, 1/4, 1/4], [eps, 0, 1/4]]: the eigenvalues move by (eps/16)^(1/3),
+    # R = 3 (9 + 4 eps) / (27 - 4 eps) moves by O(eps), and the eigenvalue route still gets R to rounding
+    eps = 10.0**-k
+    P = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [math.sqrt(eps), 0.0, 0.5]])
+    R = 3 * (9 + 4 * eps) / (27 - 4 * eps)
+    np.testing.assert_allclose(np.abs(np.linalg.eigvals(P * P) - 0.25), (eps / 16) ** (1 / 3), rtol=1e-4)
+    assert rep.eigen_repetition_rate(P) == pytest.approx(R, rel=1e-13)
+    assert rep.repetition_rate(P) == pytest.approx(R, rel=1e-13)
