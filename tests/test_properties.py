@@ -403,9 +403,17 @@ def test_lower_bound_chain(case, k):
     assert isinstance(N, int) and N == int(np.trace(Bk)) == sum(int(x) for x in m)
     assert all(int(x) <= case.n ** (k - 1) for x in m)
     # Cauchy-Schwarz is tight exactly when all closed k-walks have one probability: check the value itself
-    trPk = float(np.trace(np.linalg.matrix_power(case.dense, k)))
+    Pk = np.linalg.matrix_power(case.dense, k)
+    trPk = float(np.trace(Pk))
     expected_cs = trPk**2 / N if N else 0.0
     assert abs(cs - expected_cs) <= 1e-12 * expected_cs + 1e-300
+    # the values themselves, from P^k and B^k formed here: Σ_i (P^k)_ii^2 / n^(k-1) and Σ_{m_i > 0} (P^k)_ii^2 / m_i
+    d2 = np.diag(Pk) ** 2
+    expected_row = float(d2.sum()) / case.n ** (k - 1)
+    mi = np.diag(Bk)
+    expected_per_row = float(sum(x / int(w) for x, w in zip(d2.tolist(), mi.tolist()) if w > 0))
+    assert abs(row - expected_row) <= slack * expected_row + 1e-300
+    assert abs(per_row - expected_per_row) <= slack * expected_per_row + 1e-300
 
 
 @given(S.transition_matrices(max_n=6), st.integers(1, 3))
@@ -421,6 +429,69 @@ def test_lower_bound_table_matches_the_functions(case, K):
             got = float(np.asarray(getattr(table, field), dtype=float)[k - 1])
             want = f(case.P, k)
             assert abs(got - want) <= 1e-12 * abs(want) + 1e-300, (field, k, got, want)
+
+
+@given(
+    st.one_of(S.transition_matrices(max_n=12), S.transition_matrices(max_n=12, kinds=("deterministic",))),
+    st.integers(1, 6),
+)
+def test_zeta_estimate_is_a_bound_when_walks_are_few(case, k):
+    """prop-zeta-safe: N_k <= ζ^k n^k implies E_k <= (Tr P^k)^2 / N_k <= Tr(A^k); ζ n = 1 gives E_k >= Tr(A^k)."""
+    from fractions import Fraction
+
+    E = rep.zeta_estimate_term(case.P, k)
+    cs = rep.cauchy_schwarz_bound(case.P, k)
+    t = float(rep.repetition_terms(case.P, k)[-1])
+    N = rep.closed_walk_count(case.P, k)
+    nnz = int(np.count_nonzero(case.dense))
+    zeta_n_k = Fraction(nnz, case.n) ** k  # ζ^k n^k = (nnz / n)^k, exact
+    trPk = float(np.trace(np.linalg.matrix_power(case.dense, k)))
+    note(f"E_k={E!r} cs={cs!r} Tr(A^k)={t!r} N_k={N} ζ^k n^k={zeta_n_k}")
+    slack = 16 * k * case.n * EPS
+    # the value: (Tr P^k)^2 / (ζ^k n^k), 0 for the zero matrix
+    expected = trPk**2 / float(zeta_n_k) if nnz else 0.0
+    assert abs(E - expected) <= slack * expected + 1e-300
+    if N <= zeta_n_k:
+        assert E <= cs * (1 + slack) + 1e-300
+        assert E <= t * (1 + slack) + 1e-300
+    elif E > t * (1 + slack):  # an overshoot needs more walks than the estimate assumes
+        assert N > zeta_n_k
+    if nnz == case.n:  # ζ n = 1: E_k = (Tr P^k)^2 = (Σ_γ w(γ))^2 >= Σ_γ w(γ)^2 = Tr(A^k)
+        assert abs(E - trPk**2) <= slack * trPk**2 + 1e-300
+        assert E >= t * (1 - slack)
+        if N <= 1:  # at most one closed walk: equality
+            assert abs(E - t) <= slack * t + 1e-300
+        elif case.dense[case.dense > 0].min() >= 1e-2:
+            # two walks of weight >= 1e-2^k: the cross terms 2 w w' lift E_k well above rounding
+            assert E > t * (1 + 1e-9)
+
+
+@given(S.transition_matrices(max_n=20), st.integers(1, 4))
+def test_trace_of_p_2k_dominates_the_hadamard_trace(case, k):
+    """prop-p2k-dominates: Tr(P^2k) = Tr(P^k ⊙ P^k) + Σ_{i≠j} (P^k)_ij (P^k)_ji >= Tr(P^k ⊙ P^k)."""
+    Pk = np.linalg.matrix_power(case.dense, k)
+    tr_2k = float(np.trace(np.linalg.matrix_power(case.dense, 2 * k)))
+    tr_hadamard = float((np.diag(Pk) ** 2).sum())
+    off = ~np.eye(case.n, dtype=bool)
+    cross = float((Pk * Pk.T)[off].sum())
+    slack = 32 * k * case.n * EPS
+    note(f"Tr(P^2k)={tr_2k!r} Tr(P^k⊙P^k)={tr_hadamard!r} cross={cross!r}")
+    assert abs(tr_2k - (tr_hadamard + cross)) <= slack * tr_2k + 1e-300
+    assert tr_2k >= tr_hadamard * (1 - slack)
+    # equality exactly when no pair i != j is joined by k-walks both ways (read off the exact support power)
+    Bk = _support_power(case.dense, k)
+    both_ways = (Bk > 0) & (Bk.T > 0) & off
+    if not both_ways.any():
+        assert cross == 0.0
+    elif case.dense[case.dense > 0].min() >= 1e-30:  # no product of <= 2k entries underflows
+        assert cross > 0.0
+    # the package's printed term (ζ^k n^(k-1) scale) dominates its row bound (n^(k-1) scale), since ζ <= 1
+    paper = rep.paper_lower_bound_term(case.P, k, "n^(k-1)")
+    row = rep.row_lower_bound(case.P, k)
+    nnz = int(np.count_nonzero(case.dense))
+    expected_paper = tr_2k / ((nnz / case.n) ** k / case.n) if nnz else 0.0
+    assert abs(paper - expected_paper) <= slack * expected_paper + 1e-300
+    assert paper >= row * (1 - slack)
 
 
 # ---------------------------------------------------------------------------
@@ -480,6 +551,46 @@ def test_truncation_never_lowers_a_collision_probability(case, k, p):
     assert set(np.unique(G)) <= {0.0, 1.0}
     if k >= case.n + 1:  # keeping every outcome changes nothing
         np.testing.assert_allclose(_dense(rep.top_k(case.P, k)), case.dense, rtol=1e-14, atol=0)
+
+
+def _greedy_path_survives(G: np.ndarray) -> bool:
+    """Whether following the greedy successor from some token is still alive after n steps (no package code)."""
+    n = G.shape[0]
+    succ = np.where(G.sum(axis=1) > 0, G.argmax(axis=1), -1)
+    state = np.arange(n)
+    for _ in range(n):
+        state = np.where(state >= 0, succ[np.maximum(state, 0)], -1)
+    return bool(np.any(state >= 0))
+
+
+@given(st.one_of(S.transition_matrices(max_n=20), S.transition_matrices(max_n=20, masses=("stochastic",))))
+def test_greedy_rate_is_zero_or_infinite(case):
+    """thm-greedy-functional: ζ(G) <= 1/n; no end token gives ρ = 1 and R = ∞; in general R ∈ {0, ∞}."""
+    G = _dense(rep.greedy(case.P))
+    n = case.n
+    full = _full_rows(case.dense)  # end mass below ROW_SUM_TOLERANCE counts as none (greedy's input convention)
+    kept = G.sum(axis=1) > 0
+    # (1) each row is zero (the end token wins) or a single 1 on a most probable outcome
+    assert set(np.unique(G)) <= {0.0, 1.0} and np.all((G > 0).sum(axis=1) <= 1)
+    top = full.max(axis=1)
+    for i in range(n):
+        chosen = full[i, int(G[i].argmax())] if kept[i] else full[i, n]
+        assert chosen >= top[i] - 1e-12
+    assert rep.sparsity(G) <= 1 / n
+    assert (rep.sparsity(G) == 1 / n) == bool(kept.all())
+    R = quiet(rep.repetition_rate, G)
+    rho = rep.spectral_radius(G)
+    note(f"R(G)={R!r} rho={rho!r} rows kept={kept.tolist()}")
+    # (3) R ∈ {0, ∞}, infinite exactly when some greedy path never ends
+    assert R in (0.0, math.inf)
+    assert (R == math.inf) == _greedy_path_survives(G) == (rho == 1.0)
+    assert rho in (0.0, 1.0)
+    # (2) no end mass at all (every row sums to 1): a function on the tokens, which has a cycle
+    if np.all(full[:, n] == 0.0):
+        assert kept.all()
+        assert rep.sparsity(G) == 1 / n
+        assert R == math.inf and rho == 1.0
+        assert rep.deterministic_cycle(G) is not None
 
 
 @given(S.transition_matrices(max_n=30), st.sampled_from([0.05, 0.5, 1.0, 2.0, 10.0]))
@@ -606,6 +717,69 @@ def test_perturbation_keeps_valid_matrices_and_the_mean(case, delta, K):
     assert np.all(moments.variance >= -scale)
     if delta == 0.0:
         assert np.all(np.abs(moments.variance) <= scale)
+
+
+def _perturbed_terms_by_signs(P: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """R'_k for every ± assignment of the 2k step matrices (all 2^(2k m) patterns, m = #{c_ij > 0})."""
+    n = P.shape[0]
+    pos = np.argwhere(c > 0)
+    m = len(pos)
+    bits = 2 * k * m
+    codes = np.arange(2**bits)[:, None] >> np.arange(bits)[None, :]
+    signs = ((codes & 1) * 2.0 - 1.0).reshape(2**bits, 2 * k, m)
+    B = np.broadcast_to(P, (signs.shape[0], 2 * k, n, n)).copy()
+    B[:, :, pos[:, 0], pos[:, 1]] += c[pos[:, 0], pos[:, 1]] * signs
+    X = B[:, 0] * B[:, k]
+    for t in range(1, k):
+        X = X @ (B[:, t] * B[:, k + t])
+    return np.trace(X, axis1=1, axis2=2)
+
+
+def _perturbed_moments_by_walk_pairs(P: np.ndarray, c: np.ndarray, k: int) -> tuple[float, float]:
+    """E R'_k and Var R'_k expanded over (pairs of) closed k-walks.
+
+    R'_k = Σ_γ Π_t X_t(γ_t) with X_t(e) = B'_t(e) B'_(k+t)(e); the X_t are independent across t and entries,
+    E X(e) = P_e^2 and E X(e)^2 = (E B'(e)^2)^2, the mean of (P_e ± c_e)^2 over the two signs, squared.
+    """
+    import itertools
+
+    n = P.shape[0]
+    second_B = ((P + c) ** 2 + (P - c) ** 2) / 2
+    walks = [w for w in itertools.product(range(n), repeat=k)]
+    edges = [[(w[t], w[(t + 1) % k]) for t in range(k)] for w in walks]
+    mean = sum(math.prod(P[e] ** 2 for e in es) for es in edges)
+    second = 0.0
+    for es in edges:
+        for fs in edges:
+            second += math.prod(second_B[e] ** 2 if e == f else P[e] ** 2 * P[f] ** 2 for e, f in zip(es, fs))
+    return mean, second - mean**2
+
+
+@given(
+    S.transition_matrices(max_n=3, masses=("substochastic", "mixed")),
+    st.sampled_from([1e-3, 0.05, 0.3, 1.0]),
+    st.integers(1, 3),
+)
+def test_perturbed_variance_matches_enumeration(case, delta, K):
+    """thm-ar-perturbed: Var R'_k = Tr((A⊗A + E)^k) - Tr(A^k)^2, against every ± draw (tiny n) and walk pairs."""
+    moments = rep.perturbed_rate_moments(case.P, delta, K)
+    c = rep.perturbation_amplitudes(case.P, delta)
+    m = int(np.count_nonzero(c))
+    for k in range(1, K + 1):
+        mean, var = _perturbed_moments_by_walk_pairs(case.dense, c, k)
+        # sums of nonnegative products for the mean; the package's variance is a difference of two traces,
+        # so its rounding is of order eps E[R'_k^2] = eps (Tr(A^k)^2 + Var)
+        tol_mean = 64 * k * case.n * EPS * mean + 1e-300
+        tol_var = 64 * k * case.n**2 * EPS * (mean**2 + var) + 1e-300
+        note(f"k={k} m={m} package mean={moments.mean[k - 1]!r} var={moments.variance[k - 1]!r}; walks {mean!r} {var!r}")
+        assert abs(moments.mean[k - 1] - mean) <= tol_mean
+        assert abs(moments.variance[k - 1] - var) <= tol_var
+        if 2 * k * m <= 14:  # every ± assignment of the 2k step matrices, equally likely
+            R = _perturbed_terms_by_signs(case.dense, c, k)
+            e_mean = float(R.mean())
+            e_var = float(((R - e_mean) ** 2).mean())
+            assert abs(moments.mean[k - 1] - e_mean) <= tol_mean
+            assert abs(moments.variance[k - 1] - e_var) <= tol_var
 
 
 @given(S.transition_matrices(max_n=10))
