@@ -134,3 +134,21 @@ def test_spectral_radius_small_cases():
     assert rep.spectral_radius([[0.0, 1.0], [1.0, 0.0]]) == 1.0
     P = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])
     assert rep.spectral_radius(P) == pytest.approx(0.25, rel=1e-12)
+
+
+@pytest.mark.parametrize("n, seed", [(1, 0), (7, 1), (60, 2), (700, 3)])
+def test_dense_routes_agree(n, seed):
+    # The repetition rate's dense route (one LU, two triangular inverses, d_i formed from a_ii) and
+    # the general route through the full inverse (Σ N_ij A_ji) agree to rounding, value and N 1.
+    from repetition._sparse_rate import _dense_trace, _dense_trace_lu
+
+    rng = np.random.default_rng(seed)
+    P = rng.exponential(size=(n, n)) * (rng.random((n, n)) < 0.5)
+    P[np.arange(n), rng.integers(0, n, n)] += 1.0
+    P /= P.sum(axis=1, keepdims=True) / 0.999
+    A = P * P
+    fast = _dense_trace_lu(A, None)
+    assert fast is not None, "X = I - Aᵀ is column diagonally dominant: LAPACK must not exchange rows"
+    general = _dense_trace(A.copy(), A.copy())  # D given: the inverse route
+    np.testing.assert_allclose(fast[0], general[0], rtol=1e-13)
+    np.testing.assert_allclose(fast[1], general[1], rtol=1e-12)

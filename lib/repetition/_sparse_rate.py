@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 import scipy.linalg as sla
+from scipy.linalg import blas, lapack
 import scipy.sparse as sp
 
 #: Below this many remaining vertices the rest is done densely.
@@ -47,17 +48,81 @@ def _row_blocks(m: int, size: int = 512):
         yield slice(start, min(m, start + size))
 
 
+def _triangle_row_sums(X: np.ndarray, Y: np.ndarray, lower: bool, size: int = 512) -> np.ndarray:
+    """``s_i = Σ_{k<i} X_ik Y_ki`` (``lower``) or ``Σ_{k>i} X_ik Y_ki``, for square Fortran-ordered X, Y.
+
+    Works on column blocks of ``Xᵀ`` (contiguous for Fortran order) and touches only the needed triangle.
+    """
+    m = X.shape[0]
+    XT = X.T  # XT[k, i] = X[i, k]
+    out = np.zeros(m)
+    for start in range(0, m, size):
+        stop = min(m, start + size)
+        if lower:  # rows i in [start, stop), columns k < i
+            if start:
+                out[start:stop] += np.einsum("ki,ki->i", XT[:start, start:stop], Y[:start, start:stop])
+            out[start:stop] += np.tril(X[start:stop, start:stop] * Y[start:stop, start:stop].T, -1).sum(axis=1)
+        else:  # rows i in [start, stop), columns k > i
+            if stop < m:
+                out[start:stop] += np.einsum("ki,ki->i", XT[stop:, start:stop], Y[stop:, start:stop])
+            out[start:stop] += np.triu(X[start:stop, start:stop] * Y[start:stop, start:stop].T, 1).sum(axis=1)
+    return out
+
+
+def _dense_trace_lu(A: np.ndarray, b: np.ndarray | None) -> tuple[float, np.ndarray] | None:
+    """``(Tr(A (I - A)^{-1}), (I - A)^{-1} b)`` from one LU and two triangular inverses (about 2 LUs of work).
+
+    ``R = Tr(N) - m`` with ``N = (I - A)^{-1}``, assembled without the
+    cancellation of that difference. Factor ``X = I - Aᵀ = LU`` (same trace
+    of the inverse; ``X`` is column diagonally dominant because the row sums
+    of ``A`` are at most 1, so partial pivoting does not exchange rows, and
+    ``L``, ``U`` have nonpositive off-diagonal entries). With
+    ``X^{-1} = U^{-1} L^{-1}`` (both inverses >= 0, unit-diagonal ``L``)::
+
+        N_ii - 1 = (1/u_ii - 1) + Σ_{k>i} (U^{-1})_ik (L^{-1})_ki,
+        1 - u_ii = d_i = a_ii + Σ_{k<i} l_ik u_ki        (x_ii = Σ_{k<i} l_ik u_ki + u_ii),
+
+    and ``1/u_ii - 1 = d_i / u_ii``. Every term is a product of entries of
+    one sign, and ``d_i`` is formed from ``a_ii`` itself rather than from
+    ``1 - u_ii`` (whose rounding would cost ``m ε`` absolutely). Returns None
+    if LAPACK exchanged rows anyway (ties broken the other way), so the
+    caller can fall back.
+    """
+    m = A.shape[0]
+    X = np.negative(A.T)  # I - Aᵀ, built Fortran-ordered: getrf works on it in place
+    X[np.diag_indices(m)] += 1.0
+    lu, piv, info = lapack.dgetrf(X, overwrite_a=1)
+    if info != 0 or np.any(piv != np.arange(m)):
+        return None
+    u = lu.diagonal().copy()
+    d = A.diagonal().astype(np.float64, copy=True)
+    d += _triangle_row_sums(lu, lu, lower=True)  # d_i += Σ_{k<i} l_ik u_ki
+    Ui, info_u = lapack.dtrtri(lu, lower=0, unitdiag=0, overwrite_c=0)
+    Li, info_l = lapack.dtrtri(lu, lower=1, unitdiag=1, overwrite_c=1)
+    if info_u != 0 or info_l != 0:
+        return None
+    value = float(np.sum(d / u)) + float(np.sum(_triangle_row_sums(Ui, Li, lower=False)))  # Σ_{i<k} (U^{-1})_ik (L^{-1})_ki
+    rhs = np.ones(m) if b is None else np.asarray(b, dtype=np.float64)
+    # (I - A)^{-1} = (X^{-1})ᵀ = L^{-T} U^{-T}
+    x = blas.dtrmv(Li, blas.dtrmv(Ui, rhs, lower=0, trans=1), lower=1, trans=1, diag=1)
+    return value, x
+
+
 def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """``(Tr((I - At)^{-1} D), (I - At)^{-1} b)`` for dense ``At, D >= 0``; ``D = At``, ``b = 1`` if None.
 
+    For ``D = At`` (the repetition rate itself), :func:`_dense_trace_lu`:
+    one LU and two triangular inverses. Otherwise (and as its fallback)
     ``N = (I - At)^{-1} = Σ_k At^k >= 0`` from LAPACK (one LU and the
     inverse, about 3 LUs of work), then ``Tr(N D) = Σ_ij N_ij D_ji``: a sum of
-    nonnegative terms, so no cancellation, unlike ``Tr(N) - m``. (Computing
-    only ``diag``-type sums from the two triangular inverses halves the flops
-    on paper, but OpenBLAS's triangular inversion is slower than its ``getri``
-    here.) ``At`` is overwritten.
+    nonnegative terms, so no cancellation, unlike ``Tr(N) - m``. ``At`` is
+    not modified.
     """
     m = At.shape[0]
+    if D is None:
+        fast = _dense_trace_lu(np.asarray(At, dtype=np.float64, order="C"), b)
+        if fast is not None:
+            return fast
     M = np.array(At, dtype=np.float64, order="C", copy=True if D is None else None)
     if D is None:
         D = At

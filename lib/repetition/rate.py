@@ -55,7 +55,7 @@ def _hadamard_square_checked(P):
 
 def _dense_component_rate(Ac: np.ndarray) -> tuple[float, float]:
     """Return (Tr(Ac (I - Ac)^{-1}), ||(I - Ac)^{-1}||_inf) for a dense block (about two LUs)."""
-    value, x = _dense_trace(np.array(Ac, dtype=np.float64, order="C"))
+    value, x = _dense_trace(np.asarray(Ac, dtype=np.float64, order="C"))  # not modified: no copy
     return value, float(np.max(np.abs(x)))
 
 
@@ -110,8 +110,11 @@ def repetition_rate(P) -> float:
     assembled from sums of nonnegative terms only, which avoids the
     cancellation of ``Tr((I - A)^{-1}) - n``:
 
-    * a small or dense component gets ``N = (I - A)^{-1}`` from LAPACK (one
-      LU and the inverse) and ``R = Σ_ij N_ij A_ji``, every term ``>= 0``;
+    * a small or dense component gets one LU factorisation of ``I - Aᵀ``
+      (which needs no row exchanges) and the inverses of its two triangular
+      factors, about twice the work of the LU alone; ``R = Tr(N) - m`` is
+      then assembled from products of entries of one sign, the diagonal
+      defects ``1 - u_ii`` formed from ``a_ii`` rather than by subtraction;
     * a large sparse component (e.g. a word-level model) is reduced by
       eliminating low-degree vertices many at a time while carrying the
       derivative of ``log det(I - tA)`` at ``t = 1`` (every update is a sum of
