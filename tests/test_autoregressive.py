@@ -1,4 +1,4 @@
-"""Unit tests of the paper's Theorem 1 and corollaries, the perturbed bigram and pair chains (book, Chapter 8)."""
+"""Unit tests of the paper's Theorem 1 and corollaries, the perturbed bigram and pair chains (book, Chapter 9)."""
 
 import itertools
 import math

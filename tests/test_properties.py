@@ -677,7 +677,7 @@ def test_rebalanced_encoding_only_regroups_the_text(sentences, gamma, max_iter, 
 
 
 # ---------------------------------------------------------------------------
-# General autoregressive decoding (Chapter 8)
+# General autoregressive decoding (Chapter 9)
 
 
 @given(S.transition_matrices(max_n=8), st.integers(1, 6))

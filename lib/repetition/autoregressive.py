@@ -1,6 +1,6 @@
 """Beyond the bigram: the paper's Theorem 1 and corollaries, perturbed bigrams, and pair chains.
 
-Book, Chapter 8 (Su 2021, section 一般解码; Fu et al. 2021, Theorems 1-2).
+Book, Chapter 9 (Su 2021, section 一般解码; Fu et al. 2021, Theorems 1-2).
 Three pieces:
 
 * the paper's closed form ``tr(P²(ζnI - P²)^{-1})`` of its average
@@ -132,7 +132,7 @@ def paper_theorem1(P) -> PaperTheorem1:
 
     Notes
     -----
-    Book, Chapter 8, theorem ``thm-ar-paper-theorem1`` (the book's reading of
+    Book, Chapter 9, theorem ``thm-ar-paper-theorem1`` (the book's reading of
     Fu et al. 2021, Theorem 1): ``Σ_k (X/c)^k = X(cI - X)^{-1}`` for
     ``ρ(X) < c`` and ``|tr(XY)| <= ||X||_* ||Y||_2`` (von Neumann).
 
@@ -225,7 +225,7 @@ def paper_corollaries(P) -> PaperCorollaries:
 
     Notes
     -----
-    Book, Chapter 8, theorem ``thm-ar-corollaries``. The printed statements of
+    Book, Chapter 9, theorem ``thm-ar-corollaries``. The printed statements of
     Corollaries 1.1-1.2 of Fu et al. (2021) are not reproduced; this is the
     book's reading: the same two ideas (a row-variance numerator, a
     diagonal-dominance denominator), derived in full.
@@ -283,7 +283,7 @@ def perturbation_amplitudes(P, delta: float) -> np.ndarray:
 
     Notes
     -----
-    Book, Chapter 8, definition ``def-ar-perturbed``.
+    Book, Chapter 9, definition ``def-ar-perturbed``.
 
     Examples
     --------
@@ -321,7 +321,7 @@ def perturbed_matrices(P, delta: float, steps: int, rng: np.random.Generator, si
         ``B'_t[i, j] = P_ij + c_ij ε_tij`` with independent signs ``ε = ±1``:
         independent across steps and entries, zero-mean perturbations of
         variance ``c_ij² <= δ²``; every ``B'_t`` is nonnegative with row sums
-        at most 1 (book, Chapter 8, definition ``def-ar-perturbed``).
+        at most 1 (book, Chapter 9, definition ``def-ar-perturbed``).
 
     Raises
     ------
@@ -360,7 +360,7 @@ def time_varying_repetition_terms(matrices, K: int) -> np.ndarray:
     numpy.ndarray, shape (..., K), float64
         ``R'_k = tr(Π_{t=1}^{k} (B'_t ⊙ B'_{k+t}))`` for k = 1..K: summed over
         the start token, the probability that ``y_0 .. y_{2k}`` is a closed
-        k-walk written twice, when step t uses ``B'_t`` (book, Chapter 8,
+        k-walk written twice, when step t uses ``B'_t`` (book, Chapter 9,
         eq. ``eq-ar-Rprime``). With every ``B'_t = P`` it is ``Tr(A^k)``.
 
     Raises
@@ -454,7 +454,7 @@ def perturbed_rate_moments(P, delta: float, K: int) -> PerturbedMoments:
         ``E R'_k = Tr(A^k)`` and ``Var R'_k = Tr((A⊗A + E)^k) - Tr(A^k)²``,
         where the n² x n² matrix ``E`` is zero except
         ``E[(i,i),(j,j)] = c_ij² (2 P_ij² + c_ij²)``, ``c`` from
-        :func:`perturbation_amplitudes` (book, Chapter 8, theorem
+        :func:`perturbation_amplitudes` (book, Chapter 9, theorem
         ``thm-ar-perturbed``).
 
     Raises
@@ -566,7 +566,7 @@ def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng: np.ra
     -------
     repetition.MonteCarloEstimate
         ``value = n * mean(count of k <= K with a repeat)``, an unbiased
-        estimate of ``E R'_K`` (which equals ``R_K``, book, Chapter 8, theorem
+        estimate of ``E R'_K`` (which equals ``R_K``, book, Chapter 9, theorem
         ``thm-ar-perturbed``), with its standard error.
 
     Raises
@@ -693,7 +693,7 @@ def trigram_pair_chain(sequences, vocab=None) -> PairChain:
         every occurrence of the pair, so the deficit of a row is the
         fraction of its occurrences that end a sequence. The closed-walk
         repetition rate of ``Q`` (:func:`repetition.repetition_rate`) counts
-        stretches ``y_0 .. y_{2k+1}`` of period k (book, Chapter 8,
+        stretches ``y_0 .. y_{2k+1}`` of period k (book, Chapter 9,
         theorem ``thm-ar-lift``).
 
     Raises
@@ -747,7 +747,7 @@ def lift_to_pairs(P) -> PairChain:
         States: the pairs with ``P[a, b] > 0``, in lexicographic order (the
         states of :func:`trigram_pair_chain` on the text ``P`` was estimated
         from). ``Tr((Q ⊙ Q)^k) = Tr((P ⊙ P)^k)`` for every k, so the lifted
-        chain has the same repetition rate (book, Chapter 8, theorem
+        chain has the same repetition rate (book, Chapter 9, theorem
         ``thm-ar-lift``).
 
     Raises
