@@ -19,11 +19,23 @@ ordering), with sparse matrix products; what remains once elimination would
 fill in is a dense block handled by LAPACK (``_dense_trace``). ``I - A`` is a
 nonsingular M-matrix with a row-diagonally-dominant Schur complement at every
 step, so elimination without pivoting is stable.
+
+The same elimination serves three more jobs (:func:`eliminate`):
+
+* a weighted trace ``Σ_i w_i [A (I - A)^{-1}]_ii`` for weights ``w >= 0``:
+  the derivative of ``-log det(I - A - s diag(w) A)`` at ``s = 0``, i.e. the
+  direction ``D = diag(w) A`` instead of ``D = A`` (expected repeats, with
+  ``w`` the expected visits; the corrected ARP, with ``w`` the indicator of the
+  diagonal pairs). Every update is still a sum of nonnegative products;
+* a left solve ``yᵀ (I - A) = cᵀ`` alongside the right solve ``(I - A) x = b``
+  (expected visits ``v = πᵀ (I - P)^{-1}``), by the same Schur complements;
+* a plain solve, without any derivative, at about a third of the cost.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg as sla
@@ -69,6 +81,40 @@ def _triangle_row_sums(X: np.ndarray, Y: np.ndarray, lower: bool, size: int = 51
     return out
 
 
+class _LUParts(NamedTuple):
+    value: float  # Tr(A (I - A)^{-1})
+    diag: np.ndarray  # [A (I - A)^{-1}]_ii = N_ii - 1, each >= 0
+    x: np.ndarray  # (I - A)^{-1} b
+    y: np.ndarray | None  # (I - A)^{-T} c
+
+
+def _dense_lu_parts(A: np.ndarray, b: np.ndarray | None, c: np.ndarray | None = None) -> _LUParts | None:
+    """:func:`_dense_trace_lu` with the per-vertex values ``N_ii - 1`` and an optional left solve."""
+    m = A.shape[0]
+    X = np.negative(A.T)  # I - Aᵀ, built Fortran-ordered: getrf works on it in place
+    X[np.diag_indices(m)] += 1.0
+    lu, piv, info = lapack.dgetrf(X, overwrite_a=1)
+    if info != 0 or np.any(piv != np.arange(m)):
+        return None
+    u = lu.diagonal().copy()
+    d = A.diagonal().astype(np.float64, copy=True)
+    d += _triangle_row_sums(lu, lu, lower=True)  # d_i += Σ_{k<i} l_ik u_ki
+    Ui, info_u = lapack.dtrtri(lu, lower=0, unitdiag=0, overwrite_c=0)
+    Li, info_l = lapack.dtrtri(lu, lower=1, unitdiag=1, overwrite_c=1)
+    if info_u != 0 or info_l != 0:
+        return None
+    head = d / u
+    tail = _triangle_row_sums(Ui, Li, lower=False)  # Σ_{k>i} (U^{-1})_ik (L^{-1})_ki
+    value = float(np.sum(head)) + float(np.sum(tail))
+    rhs = np.ones(m) if b is None else np.asarray(b, dtype=np.float64)
+    # (I - A)^{-1} = (X^{-1})ᵀ = L^{-T} U^{-T}
+    x = blas.dtrmv(Li, blas.dtrmv(Ui, rhs, lower=0, trans=1), lower=1, trans=1, diag=1)
+    y = None
+    if c is not None:  # (I - A)^{-T} c = U^{-1} L^{-1} c
+        y = blas.dtrmv(Ui, blas.dtrmv(Li, np.asarray(c, dtype=np.float64), lower=1, diag=1), lower=0)
+    return _LUParts(value, head + tail, x, y)
+
+
 def _dense_trace_lu(A: np.ndarray, b: np.ndarray | None) -> tuple[float, np.ndarray] | None:
     """``(Tr(A (I - A)^{-1}), (I - A)^{-1} b)`` from one LU and two triangular inverses (about 2 LUs of work).
 
@@ -86,26 +132,11 @@ def _dense_trace_lu(A: np.ndarray, b: np.ndarray | None) -> tuple[float, np.ndar
     one sign, and ``d_i`` is formed from ``a_ii`` itself rather than from
     ``1 - u_ii`` (whose rounding would cost ``m ε`` absolutely). Returns None
     if LAPACK exchanged rows anyway (ties broken the other way), so the
-    caller can fall back.
+    caller can fall back. :func:`_dense_lu_parts` also returns the values
+    ``N_ii - 1`` one by one, so a weighted sum of them costs nothing extra.
     """
-    m = A.shape[0]
-    X = np.negative(A.T)  # I - Aᵀ, built Fortran-ordered: getrf works on it in place
-    X[np.diag_indices(m)] += 1.0
-    lu, piv, info = lapack.dgetrf(X, overwrite_a=1)
-    if info != 0 or np.any(piv != np.arange(m)):
-        return None
-    u = lu.diagonal().copy()
-    d = A.diagonal().astype(np.float64, copy=True)
-    d += _triangle_row_sums(lu, lu, lower=True)  # d_i += Σ_{k<i} l_ik u_ki
-    Ui, info_u = lapack.dtrtri(lu, lower=0, unitdiag=0, overwrite_c=0)
-    Li, info_l = lapack.dtrtri(lu, lower=1, unitdiag=1, overwrite_c=1)
-    if info_u != 0 or info_l != 0:
-        return None
-    value = float(np.sum(d / u)) + float(np.sum(_triangle_row_sums(Ui, Li, lower=False)))  # Σ_{i<k} (U^{-1})_ik (L^{-1})_ki
-    rhs = np.ones(m) if b is None else np.asarray(b, dtype=np.float64)
-    # (I - A)^{-1} = (X^{-1})ᵀ = L^{-T} U^{-T}
-    x = blas.dtrmv(Li, blas.dtrmv(Ui, rhs, lower=0, trans=1), lower=1, trans=1, diag=1)
-    return value, x
+    parts = _dense_lu_parts(A, b)
+    return None if parts is None else (parts.value, parts.x)
 
 
 def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -118,14 +149,29 @@ def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | No
     nonnegative terms, so no cancellation, unlike ``Tr(N) - m``. ``At`` is
     not modified.
     """
+    value, x, _ = _dense_solve_trace(At, D, b)
+    return value, x
+
+
+def _dense_solve_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None,
+                       c: np.ndarray | None = None, weights: np.ndarray | None = None):
+    """:func:`_dense_trace`, with a left solve ``y = (I - At)^{-T} c`` and a weighted direction.
+
+    ``weights`` (only with ``D`` None) stands for ``D = diag(w) At``: the
+    value is ``Σ_i w_i [At (I - At)^{-1}]_ii``, from the per-vertex values of
+    :func:`_dense_lu_parts` (no extra work) or, as the fallback, from the
+    full inverse. Returns ``(value, x, y)``; ``y`` is None without ``c``.
+    """
     m = At.shape[0]
     if D is None:
-        fast = _dense_trace_lu(np.asarray(At, dtype=np.float64, order="C"), b)
+        fast = _dense_lu_parts(np.asarray(At, dtype=np.float64, order="C"), b, c)
         if fast is not None:
-            return fast
+            if weights is None:
+                return fast.value, fast.x, fast.y
+            return float(np.dot(weights, fast.diag)), fast.x, fast.y
     M = np.array(At, dtype=np.float64, order="C", copy=True if D is None else None)
     if D is None:
-        D = At
+        D = At if weights is None else np.asarray(weights, dtype=np.float64)[:, None] * At
     np.negative(M, out=M)
     M[np.diag_indices(m)] += 1.0
     # inv of the F-ordered view M.T works in place; its transpose is N.
@@ -137,7 +183,20 @@ def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | No
     for rows in _row_blocks(m):
         value += float(np.einsum("ij,ji->", N[rows, :], D[:, rows]))
     rhs = np.ones(m) if b is None else np.asarray(b, dtype=np.float64)
-    return value, N @ rhs
+    y = None if c is None else np.asarray(c, dtype=np.float64) @ N
+    return value, N @ rhs, y
+
+
+def _dense_solve(At: np.ndarray, b: np.ndarray, c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``x = (I - At)^{-1} b`` and ``y = (I - At)^{-T} c`` from one LU with partial pivoting (no derivative)."""
+    M = np.negative(np.asarray(At, dtype=np.float64).T)  # Fortran-ordered I - At: factorised in place
+    M[np.diag_indices(M.shape[0])] += 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sla.LinAlgWarning)
+        lu = sla.lu_factor(M.T, overwrite_a=True, check_finite=False)
+    x = sla.lu_solve(lu, b, check_finite=False)
+    y = None if c is None else sla.lu_solve(lu, c, trans=1, check_finite=False)
+    return x, y
 
 
 def _independent_cheapest(D: sp.csr_array, rng) -> tuple[np.ndarray, float, float]:
@@ -177,17 +236,54 @@ def sparse_trace(A: sp.csr_array, order: list | None = None) -> tuple[float, flo
     are eliminated, the dense remainder last (a fill-reducing ordering that
     ``benchmarks/repetition_rate.py`` hands to an independent sparse LU).
     """
+    value, x, _ = eliminate(A, order=order)
+    return value, float(np.max(np.abs(x)))
+
+
+def eliminate(A, *, weights=None, trace: bool = True, b=None, c=None, order: list | None = None):
+    """Block elimination of ``I - A`` (sparse ``A >= 0``, ``ρ(A) < 1``): a trace and two solves at once.
+
+    Parameters
+    ----------
+    A : scipy.sparse matrix, shape (m, m)
+        Nonnegative, ``I - A`` a nonsingular M-matrix (e.g. row sums <= 1 and
+        every vertex reaching a row with sum < 1).
+    weights : numpy.ndarray, shape (m,), optional
+        Nonnegative weights ``w``: the trace is ``Σ_i w_i [A (I - A)^{-1}]_ii``
+        (the derivative of ``-log det(I - A - s diag(w) A)`` at ``s = 0``)
+        instead of ``Tr(A (I - A)^{-1})``.
+    trace : bool
+        False skips the derivative (a plain solve; the returned value is None).
+    b, c : numpy.ndarray, shape (m,), optional
+        Right-hand sides of ``(I - A) x = b`` (default all ones) and of
+        ``yᵀ (I - A) = cᵀ`` (skipped when None).
+    order : list, optional
+        Receives the elimination order, the dense remainder last.
+
+    Returns
+    -------
+    (float or None, numpy.ndarray, numpy.ndarray or None)
+        ``(trace, x, y)``. With ``weights`` None, ``trace=True`` and ``c``
+        None the arithmetic is exactly that of :func:`sparse_trace` (same
+        elimination order, same values bit for bit). The vertices chosen in
+        each round depend only on the pattern of the current Schur complement
+        (the derivative's pattern for the plain trace, which is the same),
+        never on ``weights``, ``b`` or ``c``.
+    """
     At = sp.csr_array(A, dtype=np.float64, copy=True)
     At.sum_duplicates()
-    D = None  # D = dÃ/dt; equal to At until the first elimination
+    D = None  # D = dÃ/dt; equal to At (or diag(w) At) until the first elimination
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
     total = 0.0
     rng = np.random.default_rng(0)
-    b = np.ones(At.shape[0])
+    b = np.ones(At.shape[0]) if b is None else np.array(b, dtype=np.float64)
+    c = None if c is None else np.array(c, dtype=np.float64)
     stack = []
     alive = np.arange(At.shape[0])
     while At.shape[0] > DENSE_SWITCH:
         r = At.shape[0]
-        chosen, cheapest, mean_row = _independent_cheapest(At if D is None else D, rng)
+        pattern = D if (trace and w is None and D is not None) else At
+        chosen, cheapest, mean_row = _independent_cheapest(pattern, rng)
         if r <= DENSE_MAX and (cheapest > STALL_FRACTION * r or cheapest > STALL_RATIO * max(mean_row, 1.0)):
             break  # no sparse structure left to exploit: the dense remainder is faster
         I = np.flatnonzero(chosen)
@@ -195,31 +291,49 @@ def sparse_trace(A: sp.csr_array, order: list | None = None) -> tuple[float, flo
         if order is not None:
             order.extend(alive[I].tolist())
         alive = alive[K]
-        Dm = At if D is None else D
         a = At.diagonal()[I]
-        dp = Dm.diagonal()[I]
         q = 1.0 / (1.0 - a)
-        total += float(np.sum(dp * q))
         AK, AI = At[K], At[I]
         AKI, AIK = AK[:, I], AI[:, K]
-        DK, DI = Dm[K], Dm[I]
         Qd = sp.dia_array((q, 0), shape=(I.size, I.size))
-        Qp = sp.dia_array((dp * q * q, 0), shape=(I.size, I.size))
+        if trace:
+            if D is None and w is not None:
+                D = sp.csr_array(sp.dia_array((w, 0), shape=(r, r)) @ At)
+            Dm = At if D is None else D
+            dp = Dm.diagonal()[I]
+            total += float(np.sum(dp * q))
+            DK, DI = Dm[K], Dm[I]
+            Qp = sp.dia_array((dp * q * q, 0), shape=(I.size, I.size))
         AKIQ = AKI @ Qd
-        stack.append((I, K, q, sp.csr_array(AIK), b[I]))
+        stack.append((I, K, q, sp.csr_array(AIK), b[I], None if c is None else (sp.csr_array(AKI), c[I])))
         b = b[K] + AKIQ @ b[I]
+        if c is not None:
+            c = c[K] + AIK.T @ (q * c[I])
         At_new = sp.csr_array(AK[:, K] + AKIQ @ AIK)
-        D = sp.csr_array(DK[:, K] + (DK[:, I] @ Qd + AKI @ Qp) @ AIK + AKIQ @ DI[:, K])
+        if trace:
+            D = sp.csr_array(DK[:, K] + (DK[:, I] @ Qd + AKI @ Qp) @ AIK + AKIQ @ DI[:, K])
         At = At_new
     if order is not None:
         order.extend(alive.tolist())
-    if D is None:
-        value, x = _dense_trace(At.toarray(), None, b)
+    if not trace:
+        value = None
+        x, y = _dense_solve(At.toarray(), b, c)
+    elif w is None and c is None:  # the repetition rate itself, through the function tests can observe
+        y = None
+        value, x = _dense_trace(At.toarray(), None if D is None else D.toarray(), b)
+    elif D is None:
+        value, x, y = _dense_solve_trace(At.toarray(), None, b, c, weights=w)
     else:
-        value, x = _dense_trace(At.toarray(), D.toarray(), b)
-    for I, K, q, AIK, bI in reversed(stack):
+        value, x, y = _dense_solve_trace(At.toarray(), D.toarray(), b, c)
+    for I, K, q, AIK, bI, left in reversed(stack):
         full = np.empty(I.size + K.size)
         full[K] = x
         full[I] = q * (bI + AIK @ x)
         x = full
-    return total + value, float(np.max(np.abs(x)))
+        if left is not None:
+            AKI, cI = left
+            full = np.empty(I.size + K.size)
+            full[K] = y
+            full[I] = q * (cI + AKI.T @ y)
+            y = full
+    return (None if value is None else total + value), x, y
