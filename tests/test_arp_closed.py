@@ -1,0 +1,169 @@
+"""The paper's ARP as whole series: exact rational cases, convergence decided exactly, the sparse route, bad input.
+
+Independent checks: the printed form from sympy's exact inverse of
+``I - P²/ζn``; the corrected form from exact partial sums of its series with
+the rest bounded by the printed form's exact remainder (term by term the
+corrected term is at most the printed one); powers of ``P`` in floating point.
+"""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sympy
+
+from repetition import _arp_closed, _sparse_rate
+from repetition._arp_closed import average_repetition_probability as arp
+
+
+def rational(rows):
+    return sympy.Matrix([[sympy.Rational(x) for x in row] for row in rows])
+
+
+def exact_forms(Pq, K):
+    """(printed exactly, corrected partial sum to K, printed partial sum to K) in rationals."""
+    n = Pq.shape[0]
+    nnz = sum(1 for x in Pq if x != 0)
+    c = sympy.Rational(nnz, n)
+    Q = Pq**2 / c
+    printed = (Q * (sympy.eye(n) - Q).inv()).trace()
+    corrected_K = printed_K = 0
+    X = sympy.eye(n)
+    for k in range(1, K + 1):
+        X = X * Pq
+        corrected_K += sum(X[i, i] ** 2 for i in range(n)) / c**k
+        printed_K += (X * X).trace() / c**k
+    return printed, corrected_K, printed_K
+
+
+@pytest.mark.parametrize("rows", [
+    [["1/4", "1/2", 0], ["1/3", 0, "1/2"], ["1/4", 0, "1/4"]],        # ζn = 5/3 > 1, a self-loop
+    [[0, "1/2", "1/4"], ["2/3", 0, 0], ["1/2", "1/3", 0]],             # ζn = 5/3, no self-loop
+    [[0, "1/2", 0, 0], [0, 0, "3/4", 0], [0, 0, 0, "9/10"], ["1/2", 0, 0, 0]],  # a 4-cycle: ζn = 1
+])
+def test_both_forms_match_exact_rational_values(rows):
+    Pq = rational(rows)
+    P = np.array(Pq.tolist(), dtype=float)
+    printed, corrected_K, printed_K = exact_forms(Pq, K=80)
+    assert arp(P, "printed") == pytest.approx(float(printed), rel=1e-14)
+    remainder = printed - printed_K  # bounds the corrected form's remainder, term by term
+    assert float(remainder) < 1e-15 * float(corrected_K)
+    assert arp(P, "corrected") == pytest.approx(float(corrected_K), rel=1e-14)
+    assert arp(P, "corrected") <= arp(P, "printed")
+
+
+def test_two_cycle_closed_forms_and_sparse_input():
+    P = np.array([[0.0, 0.5], [0.5, 0.0]])
+    assert arp(P, "printed") == pytest.approx(2 / 3, rel=1e-15)
+    assert arp(P, "corrected") == pytest.approx(2 / 15, rel=1e-15)
+    assert arp(sp.csr_array(P), "printed") == arp(P, "printed")
+    assert arp(np.zeros((3, 3)), "printed") == 0.0
+    assert arp(np.triu(np.full((3, 3), 0.25), k=1), "corrected") == 0.0  # no closed walk
+
+
+def partial_sums(P, K):
+    n = P.shape[0]
+    c = np.count_nonzero(P) / n
+    X = np.eye(n)
+    printed = corrected = 0.0
+    for k in range(1, K + 1):
+        X = X @ P
+        printed += float(np.sum(X * X.T)) / c**k
+        corrected += float(np.sum(np.diag(X) ** 2)) / c**k
+    return printed, corrected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_decoders_against_long_partial_sums(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 9))
+    P = rng.random((n, n)) * (rng.random((n, n)) < 0.6)
+    P /= np.maximum(P.sum(axis=1, keepdims=True), 1e-300) * (1 + 0.3 * rng.random((n, 1)))
+    printed, corrected = partial_sums(P, 400)
+    if np.count_nonzero(P) > n:  # ζn > 1: always convergent, and 400 terms leave nothing
+        assert arp(P, "printed") == pytest.approx(printed, rel=1e-12)
+        assert arp(P, "corrected") == pytest.approx(corrected, rel=1e-12)
+        assert arp(P, "corrected") <= arp(P, "printed")
+
+
+# ---------------------------------------------------------------- convergence when ζn <= 1
+
+
+def padded(block, n):
+    """``block`` in the top-left corner of an n x n zero matrix (the other tokens end at once)."""
+    P = np.zeros((n, n))
+    m = len(block)
+    P[:m, :m] = block
+    return P
+
+
+def test_simple_cycle_decided_exactly_on_both_sides_of_the_boundary():
+    # 2-cycle with weights 1 and 1/2 among n = 4 tokens: ζn = 2/4, ρ(P_C)² = 1/2 = ζn: divergent.
+    P = padded([[0, 1.0], [0.5, 0]], 4)
+    assert arp(P, "printed") == math.inf and arp(P, "corrected") == math.inf
+    # weight 1/2 - 2^-53 instead: ρ² is just below ζn, so both converge (to a huge value)
+    Q = padded([[0, 1.0], [0.5 - 2.0**-53, 0]], 4)
+    assert math.isfinite(arp(Q, "printed")) and arp(Q, "printed") > 1e14
+    # with a fifth token the same cycle has ζn = 2/5 < 1/2 = ρ²: divergent again
+    assert arp(padded([[0, 1.0], [0.5, 0]], 5), "corrected") == math.inf
+    # weights 1/2, 1/2 and n = 4: ρ² = 1/4 < 1/2, printed = Σ 2 (1/4)^k / (1/2)^k = 2
+    assert arp(padded([[0, 0.5], [0.5, 0]], 4), "printed") == pytest.approx(2.0, rel=1e-14)
+
+
+def test_component_with_chords_decided_by_the_exact_bracket():
+    # P_C = [[1/2, 1/2], [1/2, 1/2]] has ρ = 1 with Perron vector (1, 1); n = 4 gives ζn = 1: divergent.
+    assert arp(padded([[0.5, 0.5], [0.5, 0.5]], 4), "printed") == math.inf
+    # a little leak: ρ < 1 = ζn, convergent; against the long partial sum
+    P = padded([[0.5, 0.25], [0.25, 0.5]], 4)
+    printed, corrected = partial_sums(P, 600)
+    assert arp(P, "printed") == pytest.approx(printed, rel=1e-12)
+    assert arp(P, "corrected") == pytest.approx(corrected, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_exact_pivot_test_agrees_with_exact_eigenvalues(seed):
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(2, 5))
+    Pc = np.round(rng.random((m, m)) * (rng.random((m, m)) < 0.7), 2)
+    Pc[np.arange(m), (np.arange(m) + 1) % m] = 0.25  # a cycle through every token: irreducible
+    c = Fraction(int(rng.integers(1, 20)), 20)
+    rho = max(abs(complex(e)) for e in sympy.Matrix(Pc.tolist()).applyfunc(sympy.nsimplify).eigenvals())
+    expect = rho**2 < float(c)
+    if abs(rho**2 - float(c)) > 1e-9:  # away from the boundary, floating point decides as well
+        assert _arp_closed._m_matrix_pivots_positive(sp.csr_array(Pc), c) == expect
+        assert _arp_closed._component_converges(sp.csr_array(Pc), c) == expect
+
+
+# ---------------------------------------------------------------- the sparse route
+
+
+def test_sparse_elimination_route_matches_the_dense_route(monkeypatch):
+    rng = np.random.default_rng(8)
+    n = 40
+    P = rng.random((n, n)) * (rng.random((n, n)) < 0.12)
+    P[np.arange(n), (np.arange(n) + 1) % n] += 0.3
+    P /= P.sum(axis=1, keepdims=True) * 1.05
+    dense = arp(P, "printed"), arp(P, "corrected")
+    monkeypatch.setattr(_arp_closed, "DENSE_LIMIT", 3)
+    monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 3)
+    sparse = arp(sp.csr_array(P), "printed"), arp(sp.csr_array(P), "corrected")
+    assert sparse[0] == pytest.approx(dense[0], rel=1e-13)
+    assert sparse[1] == pytest.approx(dense[1], rel=1e-13)
+    printed, corrected = partial_sums(P, 300)
+    assert dense[0] == pytest.approx(printed, rel=1e-12) and dense[1] == pytest.approx(corrected, rel=1e-12)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"form must be one of \('corrected', 'printed'\), got 'both'"):
+        arp([[0.5]], "both")
+    with pytest.raises(ValueError, match="row sums above 1"):
+        arp([[0.9, 0.2], [0.0, 0.5]])
+    big = sp.random_array((600, 600), density=0.02, random_state=1, format="csr")
+    big = sp.csr_array(big.multiply(0.9 / np.maximum(big.sum(axis=1), 1e-300)[:, None]))
+    with pytest.raises(ValueError, match="pair chain of a component"):
+        arp(big, "corrected")
