@@ -12,14 +12,14 @@ plain ``pytest`` command that CI runs uses it):
 Every property is required to have *run* at least ``max_examples`` examples:
 a property whose strategy is exhausted early, or which discards most of its
 draws, fails instead of passing on a handful of cases. The terminal summary
-lists the number of examples each property ran, and the number of notebook
-cells compared by the reproducibility test.
+lists the number of examples each property ran.
 
 Properties run with BLAS limited to one thread (threadpoolctl, in this
-process only; OPENBLAS_NUM_THREADS, set below unless already set, does the
-same for everything else, nbval's kernels included). Their matrices have n <= 60, where
-threads cannot help, and on a loaded 2-core machine OpenBLAS thread hand-offs
-made a 2 x 2 ``scipy.linalg.solve`` take 12-30 ms instead of 0.15 ms.
+process only; OPENBLAS_NUM_THREADS, set by ``conftest.py`` at the repository
+root unless already set, does the same for everything else, nbval's kernels
+included). Their matrices have n <= 60, where threads cannot help, and on a
+loaded 2-core machine OpenBLAS thread hand-offs made a 2 x 2
+``scipy.linalg.solve`` take 12-30 ms instead of 0.15 ms.
 """
 
 from __future__ import annotations
@@ -29,23 +29,16 @@ import functools
 import os
 import time
 
-# nbval's kernels inherit this process's environment: with one OpenBLAS thread
-# there, against stored outputs made with two (tests/notebooks.py records it),
-# nbval's cell-by-cell comparison is also the 1-versus-2-thread reproducibility
-# check (tests/test_reproducibility.py). Set before numpy is imported, so the
-# test processes use one thread too: with pytest-xdist running two workers on
-# two cores, more threads would only contend.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import is_hypothesis_test
+from hypothesis import HealthCheck, is_hypothesis_test, settings
 
 try:
     from threadpoolctl import threadpool_limits
 except ImportError:  # pragma: no cover - pinned in requirements.txt; without it properties only run slower
+
     def threadpool_limits(limits=None):
         return contextlib.nullcontext()
+
 
 settings.register_profile(
     "ci",
@@ -97,16 +90,15 @@ def pytest_runtest_call(item):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    rows, cells = [], []
+    rows = []
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, "when", None) != "call":
                 continue
             props = dict(getattr(report, "user_properties", []))
             if EXAMPLES_KEY in props:
-                rows.append((report.nodeid, props[EXAMPLES_KEY], props[SECONDS_KEY], report.outcome))
-            if "cells_compared" in props:
-                cells.append((report.nodeid, props["cells_compared"], props.get("reproduction", ""), report.outcome))
+                counts = (props[EXAMPLES_KEY], props[SECONDS_KEY], report.outcome)
+                rows.append((report.nodeid, *counts))
     if rows:
         profile = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
         terminalreporter.section(
@@ -114,14 +106,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             f"derandomize={profile.derandomize})"
         )
         for nodeid, count, seconds, outcome in sorted(rows):
-            terminalreporter.write_line(f"{count:7d} examples {seconds:7.1f} s  {outcome:7s} {nodeid}")
+            terminalreporter.write_line(
+                f"{count:7d} examples {seconds:7.1f} s  {outcome:7s} {nodeid}"
+            )
         total = sum(r[1] for r in rows)
         terminalreporter.write_line(
             f"{len(rows)} properties, {total} examples in {sum(r[2] for r in rows):.1f} s, "
             f"fewest per property: {min(r[1] for r in rows)}"
         )
-    if cells:
-        terminalreporter.section("reproducibility: notebook code cells compared")
-        for nodeid, count, how, outcome in sorted(cells):
-            terminalreporter.write_line(f"{count:5d} cells  {outcome:7s} {nodeid} {how}")
-        terminalreporter.write_line(f"{sum(c[1] for c in cells)} code cells compared in {len(cells)} notebooks")
