@@ -1,9 +1,11 @@
 """Every page of the built book, opened in a real (headless) Chromium.
 
-What it checks, page by page (each page of ``_toc.yml``, plus the index and search pages):
+What it checks, page by page (each page of ``_toc.yml``, globs expanded, plus Sphinx's index, search and module
+index pages and sphinx-proof's index):
 
 * every link, anchor and asset reference in the HTML resolves: internal ``href``/``src`` targets exist in the
   build and every ``#fragment`` names an ``id`` on the target page (checked from the files with ``html.parser``);
+  the front page and the how-to-cite page link the PDF (``repetition-book.pdf``, built by ``tools/pdf.py``);
 * the math is typeset by the vendored MathJax: MathJax loaded from the book's own files, every math element
   holds an ``<mjx-container>``, there is no ``<mjx-merror>``, and no raw ``$$``, ``\\(``, ``\\[`` or
   ``\\begin{`` is left in the visible text (code blocks excepted);
@@ -14,34 +16,38 @@ What it checks, page by page (each page of ``_toc.yml``, plus the index and sear
   exercise solution in a dropdown;
 * the console has no errors, no uncaught exceptions and no failed requests from the book's own pages and assets
   (requests to other hosts would be failures too: the book must read offline);
+* Chinese text is drawn with the book's webfont, not as missing-glyph boxes: Chromium runs with every system
+  font that covers the book's CJK characters hidden (fontconfig rejects them), as on a machine without CJK
+  fonts, and for every rendered element whose own text holds CJK characters (with dropdowns and collapsed cells
+  opened) the fonts Chromium actually used (DevTools ``CSS.getPlatformFontsForNode``) must include the book's
+  webfont with one glyph per CJK character; ``test_glyph_check_sees_boxes`` shows the check fails when the
+  webfont is taken away;
+* nothing scrolls sideways at the default width (1280 px): no code cell, output or code block (``<pre>``, with
+  dropdowns and collapsed cells opened) is wider than its box, and no display equation overflows its container
+  (``test_no_horizontal_overflow``; pages known to fail until their text is rewritten are listed in
+  ``OVERFLOW_KNOWN``, as strict expected failures);
 * a full-page screenshot (1280 px wide, at most 16000 px tall) is saved under ``_build/screenshots/``
   (same path as the page, ``.png``).
 
 Which build it checks: ``_build/html`` (or the directory in the environment variable ``BOOK_HTML``). ``.ci/run``
-builds the book strictly before running ``pytest``, so the test checks that build. If there is no build, the
-test builds it first with ``jupyter-book build . -W --keep-going -n`` (a few minutes).
+builds the book strictly (and the PDF) before running ``pytest``, so the test checks that build. If there is no
+build, the test builds it first with ``jupyter-book build . -W --keep-going -n`` (a few minutes).
 
-How it drives Chromium: through the DevTools protocol over a pipe (``--remote-debugging-pipe``: file
-descriptors 3 and 4, NUL-separated JSON), so it needs no package beyond the standard library. The pages are
-served by ``http.server`` on 127.0.0.1 at a free port. The test is skipped, with the reason printed, only when
-no Chromium is installed (``apt-get install chromium``); set ``CHROMIUM`` to use another binary.
+How it drives Chromium: ``tools/chromium.py``, through the DevTools protocol over a pipe, with the standard
+library only (and fontTools, to find the system fonts to hide). The pages are served by ``http.server`` on
+127.0.0.1 at a free port. The test is skipped, with the reason printed, only when no Chromium is installed
+(``apt-get install chromium``); set ``CHROMIUM`` to use another binary.
 """
 
 from __future__ import annotations
 
 import base64
+import fnmatch
 import functools
-import http.server
-import json
+import glob
 import os
-import posixpath
-import select
-import shutil
 import subprocess
 import sys
-import tempfile
-import threading
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -50,42 +56,59 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools import fonts  # noqa: E402
+from tools.chromium import Browser, find_chromium, serve, system_fonts_covering  # noqa: E402
+
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 SHOTS = ROOT / "_build" / "screenshots"
 PAGE_TIMEOUT = 60.0  # seconds for one page to load and typeset
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-    "--mute-audio",
-]
-WIDTH, MAX_SHOT_HEIGHT = 1280, 16000
+WIDTH, MAX_SHOT_HEIGHT = 1280, 16000  # the default width of the checks and screenshots
+PDF_NAME = "repetition-book.pdf"
+
+
+def strip_source_suffix(doc: str) -> str:
+    """A document's name without ``.md``/``.ipynb`` (and nothing else: module pages have dots in their names)."""
+    for suffix in (".md", ".ipynb", ".rst"):
+        doc = doc.removesuffix(suffix)
+    return doc
 
 
 def toc_pages() -> list[str]:
-    """The pages of the book, as paths relative to the HTML root, in table-of-contents order."""
+    """The pages of the book, as paths relative to the HTML root, in table-of-contents order.
+
+    A ``glob`` entry (the generated API pages) is expanded against the HTML build, or against the sources when
+    there is no build yet."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     docs = [toc["root"]]
+
+    def expand(pattern: str) -> list[str]:
+        if (HTML / "index.html").exists():
+            found = glob.glob(f"{pattern}.html", root_dir=HTML)
+        else:
+            found = [f for f in glob.glob(f"{pattern}.*", root_dir=ROOT) if f.endswith((".md", ".ipynb"))]
+        return sorted(strip_source_suffix(f.removesuffix(".html")) for f in found)
 
     def walk(entries):
         for e in entries or []:
             if "file" in e:
                 docs.append(e["file"])
+            if "glob" in e:
+                docs.extend(expand(e["glob"]))
             walk(e.get("sections"))
 
     for part in toc.get("parts", []):
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
-    pages = [f"{Path(d).with_suffix('')}.html" for d in docs]
-    # Sphinx's own pages: the redirect to the front page, the index, search, and sphinx-proof's index
-    return pages + ["index.html", "genindex.html", "search.html", "prf-prf.html"]
+    pages = [f"{strip_source_suffix(d)}.html" for d in docs]
+    # Sphinx's own pages: the redirect to the front page, the index, search, the module index of the API
+    # reference, and sphinx-proof's index
+    return pages + ["index.html", "genindex.html", "search.html", *OPTIONAL_PAGES]
 
 
+# Sphinx's pages that exist only once the book has what they index
+OPTIONAL_PAGES = {"prf-prf.html": "no sphinx-proof directive yet", "py-modindex.html": "no Python module documented"}
 PAGES = toc_pages()
 
 
@@ -167,138 +190,44 @@ def broken_references(page: str) -> list[str]:
     return problems
 
 
-# --------------------------------------------------------------------------- Chromium over the DevTools pipe
+# --------------------------------------------------------------------------- Chromium
 
 
-def find_chromium() -> str | None:
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
+def skip_absent_optional(page: str) -> None:
+    if page in OPTIONAL_PAGES and not (built_html() / page).exists():
+        pytest.skip(f"no {page}: {OPTIONAL_PAGES[page]}")
 
 
-class Browser:
-    """A headless Chromium driven through the DevTools protocol on a pipe."""
-
-    def __init__(self, binary: str):
-        self.profile = tempfile.mkdtemp(prefix="book-chromium-")
-        to_child_r, self._to_child = os.pipe()
-        self._from_child, from_child_w = os.pipe()
-
-        def wire_pipes():  # in the child: DevTools reads fd 3 and writes fd 4
-            a, b = os.dup(to_child_r), os.dup(from_child_w)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-pipe", "about:blank"],
-            preexec_fn=wire_pipes,
-            close_fds=False,  # fds 3 and 4 must survive exec; every other fd Python opened is close-on-exec
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.stderr,
-        )
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self._buf = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(f"{domain}.enable", session=True)
-
-    def _read_message(self, deadline: float) -> dict:
-        while b"\0" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._from_child, 1 << 20)
-            if not chunk:
-                self.stderr.seek(0)
-                raise RuntimeError("Chromium exited:\n" + self.stderr.read().decode(errors="replace")[-2000:])
-            self._buf += chunk
-        raw, self._buf = self._buf.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(self, method: str, params: dict | None = None, session: bool = False, timeout: float = PAGE_TIMEOUT):
-        self._next_id += 1
-        msg = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = self.session
-        os.write(self._to_child, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            if "method" in reply:
-                self.events.append(reply)
-
-    def wait_for(self, event: str, timeout: float = PAGE_TIMEOUT) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            for e in self.events:
-                if e["method"] == event:
-                    return e
-            msg = self._read_message(deadline)
-            if "method" in msg:
-                self.events.append(msg)
-
-    def evaluate(self, expression: str):
-        result = self.call(
-            "Runtime.evaluate",
-            {"expression": expression, "awaitPromise": True, "returnByValue": True},
-            session=True,
-        )
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def close(self):
-        try:
-            self.call("Browser.close", timeout=10)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_child)
-        os.close(self._from_child)
-        self.stderr.close()
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+@functools.lru_cache(maxsize=None)
+def hidden_fonts() -> tuple[Path, ...]:
+    """The system fonts that could draw the book's CJK characters: hidden from Chromium."""
+    shown = "".join(fonts.displayed_cjk(built_html()))
+    return tuple(system_fonts_covering(shown)) if shown else ()
 
 
 @pytest.fixture(scope="module")
 def site():
-    """(base URL, Browser): the built book served on 127.0.0.1 and one Chromium tab."""
+    """(base URL, Browser): the built book served on 127.0.0.1 and one Chromium tab (system CJK fonts hidden)."""
     binary = find_chromium()
     if binary is None:
         reason = "Chromium is not installed (apt-get install chromium); the browser test of the pages did not run"
         print(f"\nSKIPPED: {reason}", file=sys.stderr)
         pytest.skip(reason)
     root = built_html()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    browser = Browser(binary)
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", browser
-    finally:
-        browser.close()
-        server.shutdown()
-        server.server_close()
+    with serve(root) as origin:
+        browser = Browser(binary, hidden_fonts=list(hidden_fonts()))
+        try:
+            yield origin, browser
+        finally:
+            browser.close()
+
+
+def open_page(browser: Browser, origin: str, page: str) -> None:
+    browser.set_viewport(WIDTH, 900)
+    browser.open(f"{origin}/{page}", timeout=PAGE_TIMEOUT)
+    if page == "index.html":  # a redirect to the front page: wait for the second load
+        browser.events.clear()
+        browser.wait_for("Page.loadEventFired", timeout=15)
 
 
 # sphinx-proof's statement boxes (a bare proof is "proof admonition"; a statement adds its kind)
@@ -361,6 +290,94 @@ INSPECT = r"""
 """ % STATEMENT_SELECTOR
 
 
+# Open every dropdown (solutions) and collapsed cell (hide-input), so what they hold is checked too.
+EXPAND = r"""
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  for (const d of document.querySelectorAll(".toggle-hidden")) d.classList.remove("toggle-hidden");
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  await document.fonts.ready;
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return document.querySelectorAll("details").length;
+})()
+"""
+
+# Mark every rendered element whose own text holds CJK characters (the regular expression is tools/fonts.py's
+# CJK_RANGES); screen-reader copies of formulas (mjx-assistive-mml) are not drawn and are left out.
+GLYPH_PROBE = r"""
+(() => {
+  const CJK = /[%s]/gu;
+  document.querySelectorAll("[data-cjk-probe]").forEach(e => e.removeAttribute("data-cjk-probe"));
+  const probes = [];
+  let hidden = 0;
+  for (const el of document.body.querySelectorAll("*")) {
+    if (el.closest("mjx-assistive-mml, script, style, template")) continue;
+    const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join("");
+    const cjk = own.match(CJK);
+    if (!cjk) continue;
+    if (!el.getClientRects().length) { hidden += 1; continue; }  // not drawn: nothing to check
+    el.setAttribute("data-cjk-probe", String(probes.length));
+    probes.push({tag: el.tagName.toLowerCase(), text: own.trim().replace(/\s+/g, " ").slice(0, 60), cjk: cjk.length});
+  }
+  return {probes, hidden};
+})()
+""" % "".join(f"\\u{{{lo:X}}}-\\u{{{hi:X}}}" for lo, hi in fonts.CJK_RANGES)
+
+# What scrolls sideways in the text column: code cells, outputs, code blocks (<pre>) and display equations.
+OVERFLOW = r"""
+(() => {
+  const article = document.querySelector("article.bd-article") || document.body;
+  const right = article.getBoundingClientRect().right;
+  const found = [];
+  for (const pre of article.querySelectorAll("pre")) {
+    if (!pre.getClientRects().length) continue;
+    const over = Math.max(pre.scrollWidth - pre.clientWidth, Math.ceil(pre.getBoundingClientRect().right - right));
+    if (over <= 1) continue;
+    const kind = pre.closest(".cell_input") ? "code cell" : pre.closest(".cell_output, .output") ? "output"
+        : "code block";
+    const lines = pre.textContent.split("\n");
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+    found.push({kind, over, width: pre.clientWidth, chars: longest.length, text: longest.trim().slice(0, 70)});
+  }
+  const tex = new Map();
+  if (window.MathJax && MathJax.startup && MathJax.startup.document)
+    for (const item of MathJax.startup.document.math) tex.set(item.typesetRoot, item.math);
+  for (const m of article.querySelectorAll("mjx-container[display='true']")) {
+    if (!m.getClientRects().length) continue;
+    const inner = m.querySelector("mjx-math") || m;
+    const over = Math.max(m.scrollWidth - m.clientWidth,
+        Math.ceil(inner.getBoundingClientRect().right - m.getBoundingClientRect().right),
+        Math.ceil(m.getBoundingClientRect().right - right));
+    if (over <= 1) continue;
+    const box = m.closest(".math");
+    found.push({kind: "display equation", over, width: m.clientWidth, chars: 0,
+                text: ((box && box.id) ? box.id + ": " : "") + (tex.get(m) || "").replace(/\s+/g, " ").trim().slice(0, 70)});
+  }
+  return found;
+})()
+"""
+
+
+def glyph_problems(browser: Browser) -> tuple[int, int, list[str]]:
+    """Check that the book's webfont drew every CJK character of the page's rendered text:
+    (elements checked, CJK characters in them, problems). Call after EXPAND."""
+    marked = browser.evaluate(GLYPH_PROBE)
+    used = browser.fonts_for("[data-cjk-probe]")
+    problems = []
+    for probe, fonts_used in zip(marked["probes"], used):
+        book = sum(f["glyphCount"] for f in fonts_used if f["isCustomFont"] and f["familyName"] == fonts.SC_FAMILY)
+        if book < probe["cjk"]:
+            others = ", ".join(f"{f['familyName']} ({f['glyphCount']})" for f in fonts_used
+                               if not (f["isCustomFont"] and f["familyName"] == fonts.SC_FAMILY))
+            problems.append(
+                f"<{probe['tag']}> {probe['text']!r}: {probe['cjk']} CJK characters, {book} drawn with the book's "
+                f"webfont; other fonts: {others or 'none'}"
+            )
+    if len(used) != len(marked["probes"]):
+        problems.append(f"{len(marked['probes'])} elements marked, fonts reported for {len(used)}")
+    return len(marked["probes"]), sum(p["cjk"] for p in marked["probes"]), problems
+
+
 def console_problems(events: list[dict], origin: str) -> tuple[list[str], list[str]]:
     """(errors from the book's own pages and assets, errors naming other hosts) among DevTools events."""
     own, other = [], []
@@ -395,11 +412,7 @@ def console_problems(events: list[dict], origin: str) -> tuple[list[str], list[s
 
 def screenshot(browser: Browser, page: str, height: int) -> Path:
     height = max(600, min(height, MAX_SHOT_HEIGHT))
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        session=True,
-    )
+    browser.set_viewport(WIDTH, height)
     shot = browser.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, session=True)
     out = SHOTS / Path(page).with_suffix(".png")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -419,14 +432,13 @@ def test_every_built_page_is_in_the_toc():
         if not p.relative_to(root).as_posix().startswith(("_static/", "_sources/", "_images/", "_downloads/"))
     }
     assert built - set(PAGES) == set(), f"pages built but not opened by the test: {sorted(built - set(PAGES))}"
-    missing = set(PAGES) - built - {"prf-prf.html"}  # sphinx-proof's index exists once a theorem does
+    missing = set(PAGES) - built - set(OPTIONAL_PAGES)
     assert not missing, f"pages in _toc.yml but not built (is the build older than _toc.yml?): {sorted(missing)}"
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_links_and_anchors_resolve(page):
-    if page == "prf-prf.html" and not (built_html() / page).exists():
-        pytest.skip("no proof index: the book has no sphinx-proof directive yet")
+    skip_absent_optional(page)
     problems = broken_references(page)
     assert not problems, f"{page}: {len(problems)} broken internal references:\n" + "\n".join(problems)
 
@@ -434,21 +446,12 @@ def test_links_and_anchors_resolve(page):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_in_chromium(site, page):
     origin, browser = site
-    if page == "prf-prf.html" and not (built_html() / page).exists():
-        pytest.skip("no proof index: the book has no sphinx-proof directive yet")
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-        session=True,
-    )
-    browser.events.clear()
-    browser.call("Page.navigate", {"url": f"{origin}/{page}"}, session=True)
-    browser.wait_for("Page.loadEventFired")
-    if page == "index.html":  # a redirect to the front page: wait for the second load
-        browser.events.clear()
-        browser.wait_for("Page.loadEventFired", timeout=15)
+    skip_absent_optional(page)
+    open_page(browser, origin, page)
     report = browser.evaluate(INSPECT)
     shot = screenshot(browser, page, report["height"])
+    browser.evaluate(EXPAND)
+    elements, characters, glyphs = glyph_problems(browser)
     own, other = console_problems(browser.events, origin)
 
     problems = []
@@ -479,6 +482,10 @@ def test_page_in_chromium(site, page):
             problems.append("a chapter without a theorem, lemma or definition box (sphinx-proof)")
         if report["solutionDropdowns"] == 0:
             problems.append("a chapter without an exercise solution in a dropdown")
+    if glyphs:
+        problems.append(f"Chinese text not drawn with the book's webfont (boxes on a machine without CJK fonts; "
+                        f"system fonts hidden: {[f.name for f in hidden_fonts()]}):")
+        problems += [f"  {g}" for g in glyphs[:10]]
     problems += own
     problems += [f"(another host) {e}" for e in other]
     print(
@@ -486,6 +493,92 @@ def test_page_in_chromium(site, page):
         f"{len(report['images'])} images ({report['figures']} figures in the text), "
         f"{report['theorems']} theorem/proof boxes ({report['statements']} statements), "
         f"{report['exercises']} exercise/solution boxes, "
-        f"{report['dropdowns']} dropdowns ({report['solutionDropdowns']} solutions) -> {shot}"
+        f"{report['dropdowns']} dropdowns ({report['solutionDropdowns']} solutions), "
+        f"{characters} CJK characters in {elements} elements -> {shot}"
     )
     assert not problems, f"{page} in Chromium:\n" + "\n".join(problems)
+
+
+# Pages whose code or formulas are still wider than the column at 1280 px (counted on the build of 2026-12-01).
+# Their text is being rewritten (issue 15: code and output lines of at most 88 characters, at most about 80 inside
+# a dropdown or admonition, long displays broken with `aligned`). Strict expected failures: once a page passes,
+# its entry must go.
+OVERFLOW_KNOWN: dict[str, str] = {
+    "running-locally.html": "2 code blocks (up to 120 px too wide; longest line 105 characters)",
+    "chapters/01-bigram-setup.html": "7 code cells, 1 display equation (up to 216 px too wide; longest line 117)",
+    "chapters/02-first-lower-bound.html": "9 code cells, 2 outputs (up to 380 px too wide; longest line 138)",
+    "chapters/03-paper-lower-bound.html": "9 code cells, 3 outputs, 2 display equations (up to 380 px; 138)",
+    "chapters/04-decoding-truncation.html": "12 code cells, 2 outputs, 1 display equation (up to 333 px; 132)",
+    "chapters/05-eigenvalue-upper-bound.html": "14 code cells, 5 outputs (up to 357 px too wide; longest line 135)",
+    "chapters/06-frobenius-row-sums.html": "11 code cells, 3 outputs (up to 341 px too wide; longest line 133)",
+    "chapters/07-rebalanced-encoding.html": "10 code cells, 4 outputs, 1 display equation (up to 384 px; 139)",
+    "chapters/09-general-autoregressive.html": "19 code cells, 3 outputs, 1 display equation (up to 337 px; 133)",
+    "chapters/10-word-level-scale.html": "6 code cells, 2 outputs, 1 display equation (up to 310 px; 129)",
+}
+# The API pages show the package's docstring examples, some longer than 88 characters (up to 102 on 2026-12-01);
+# the package is being cut into new modules, so its pages are named by pattern and not held to strictness.
+OVERFLOW_KNOWN_PATTERNS = {"api/generated/*": "docstring examples longer than 88 characters (lib/ is being re-cut)"}
+
+
+def overflow_params():
+    params = []
+    for page in PAGES:
+        if page in OVERFLOW_KNOWN:
+            params.append(pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=OVERFLOW_KNOWN[page])))
+        elif any(fnmatch.fnmatch(page, pattern) for pattern in OVERFLOW_KNOWN_PATTERNS):
+            reason = next(r for pattern, r in OVERFLOW_KNOWN_PATTERNS.items() if fnmatch.fnmatch(page, pattern))
+            params.append(pytest.param(page, marks=pytest.mark.xfail(strict=False, reason=reason)))
+        else:
+            params.append(page)
+    return params
+
+
+@pytest.mark.parametrize("page", overflow_params())
+def test_no_horizontal_overflow(site, page):
+    """At the default width, no code cell, output or code block scrolls sideways and no display equation
+    overflows its container (dropdowns and collapsed cells opened)."""
+    origin, browser = site
+    skip_absent_optional(page)
+    open_page(browser, origin, page)
+    browser.evaluate(EXPAND)
+    found = browser.evaluate(OVERFLOW)
+    lines = [
+        f"{f['kind']}: {f['over']} px too wide for its {f['width']} px"
+        + (f" (longest line {f['chars']} characters)" if f["chars"] else "")
+        + f": {f['text']!r}"
+        for f in found
+    ]
+    assert not found, f"{page}: {len(found)} elements scroll sideways at {WIDTH} px:\n" + "\n".join(lines)
+
+
+def test_glyph_check_sees_boxes(site):
+    """The glyph check fails when the webfont is taken away: then the CJK characters fall back to fonts without
+    them (missing-glyph boxes), and the system CJK fonts are hidden, so none of them steps in."""
+    origin, browser = site
+    root = built_html()
+    where = fonts.displayed_cjk(root)
+    if not where:
+        pytest.skip("no page displays CJK characters")
+    page = min((p for ps in where.values() for p in ps), key=lambda p: (p.startswith("api/"), p))
+    open_page(browser, origin, page)
+    browser.evaluate(EXPAND)
+    elements, characters, problems = glyph_problems(browser)
+    assert elements and not problems, problems
+    browser.evaluate("""(async () => {
+        document.querySelectorAll('link[href*="fonts/cjk.css"]').forEach(l => l.remove());
+        await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    })()""")
+    elements_after, _, problems_after = glyph_problems(browser)
+    assert elements_after == elements and len(problems_after) == elements, problems_after[:3]
+    used = {f["familyName"] for fonts_used in browser.fonts_for("[data-cjk-probe]") for f in fonts_used}
+    assert not any("CJK" in family for family in used), f"a system CJK font was used: {sorted(used)}"
+
+
+def test_pdf_is_linked_from_the_front_page_and_how_to_cite():
+    """The front page and the how-to-cite page link the PDF of the book, where tools/pdf.py puts it."""
+    root = built_html()
+    for page in ("intro.html", "how-to-cite.html"):
+        hrefs = [url for where, url in parse_page(root / page).refs if where == "a.href"]
+        assert PDF_NAME in hrefs, f"{page} does not link {PDF_NAME}"
+    if not (root / PDF_NAME).exists():
+        pytest.fail(f"{root / PDF_NAME} is not built: run `python tools/pdf.py` (.ci/run does)")
