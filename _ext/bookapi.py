@@ -38,7 +38,11 @@ AUTO = {"function": "autofunction", "class": "autoclass", "data": "autodata"}
 def public_modules() -> list[str]:
     """The package and its importable public modules, as dotted names, sorted."""
     package = importlib.import_module(PACKAGE)
-    names = (f"{PACKAGE}.{m.name}" for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    names = (
+        f"{PACKAGE}.{m.name}"
+        for m in pkgutil.iter_modules(package.__path__)
+        if not m.name.startswith("_")
+    )
     return [PACKAGE, *sorted(names)]
 
 
@@ -47,12 +51,18 @@ def exported_names() -> list[str]:
     package = importlib.import_module(PACKAGE)
     if hasattr(package, "__all__"):
         return list(package.__all__)
-    return [n for n in dir(package) if not n.startswith("_") and not inspect.ismodule(getattr(package, n))]
+    return [
+        n
+        for n in dir(package)
+        if not n.startswith("_") and not inspect.ismodule(getattr(package, n))
+    ]
 
 
 def _is_public(module: str | None) -> bool:
-    return bool(module) and module.startswith(f"{PACKAGE}.") and not any(
-        part.startswith("_") for part in module.split(".")
+    return (
+        bool(module)
+        and module.startswith(f"{PACKAGE}.")
+        and not any(part.startswith("_") for part in module.split("."))
     )
 
 
@@ -82,7 +92,9 @@ def documented_here(module: str) -> list[tuple[str, str]]:
         obj = getattr(package, name)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             if private_source or not _is_public(obj.__module__):
-                entries.append((name, "function" if inspect.isfunction(obj) else "class"))
+                entries.append(
+                    (name, "function" if inspect.isfunction(obj) else "class")
+                )
         elif not inspect.ismodule(obj):
             entries.append((name, "data"))
     return entries
@@ -91,7 +103,9 @@ def documented_here(module: str) -> list[tuple[str, str]]:
 def module_page(module: str) -> str:
     """The page of one module (MyST: a title, a pointer back to the index, the automodule, the exports)."""
     extra = documented_here(module)
-    if module == PACKAGE:  # its docstring and what no module page holds; the rest is on the modules' pages
+    if (
+        module == PACKAGE
+    ):  # its docstring and what no module page holds; the rest is on the modules' pages
         options = ""
     else:
         options = "\n   :members:\n   :undoc-members:\n   :show-inheritance:"
@@ -107,13 +121,17 @@ def write_pages(app, config) -> None:
     out.mkdir(parents=True, exist_ok=True)
     ignore = out / ".gitignore"
     if not ignore.exists():
-        ignore.write_text("# written by _ext/bookapi.py at every build\n*\n", encoding="utf-8")
+        ignore.write_text(
+            "# written by _ext/bookapi.py at every build\n*\n", encoding="utf-8"
+        )
     wanted = {f"{m}.md": module_page(m) for m in public_modules()}
     for stale in set(p.name for p in out.glob("*.md")) - set(wanted):
         (out / stale).unlink()
     for name, text in wanted.items():
         path = out / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:  # unchanged pages stay unchanged
+        if (
+            not path.exists() or path.read_text(encoding="utf-8") != text
+        ):  # unchanged pages stay unchanged
             path.write_text(text, encoding="utf-8")
 
 
@@ -144,7 +162,9 @@ def resolve_exported(app, env, node, contnode):
     if target is None or target == node["reftarget"]:
         return None
     domain = env.get_domain("py")
-    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], target, node, contnode)
+    return domain.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], target, node, contnode
+    )
 
 
 def setup(app):

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-STATIC = Path(__file__).resolve().parent / "static"  # the book's own stylesheet, book.css
+STATIC = (
+    Path(__file__).resolve().parent / "static"
+)  # the book's own stylesheet, book.css
 
 
 def _set_default_mode(app, config):
     context = dict(config.html_context or {})
-    context.setdefault("default_mode", "auto")  # pydata-sphinx-theme reads it from html_context
+    context.setdefault(
+        "default_mode", "auto"
+    )  # pydata-sphinx-theme reads it from html_context
     config.html_context = context
 
 
@@ -41,7 +45,12 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     for js in scripts:
         # an inline script is registered once with filename None and once with "": the same script
         name = getattr(js, "filename", js) or ""
-        key = (str(name), tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())))
+        key = (
+            str(name),
+            tuple(
+                sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())
+            ),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(js)
@@ -58,7 +67,9 @@ def _inherit_format_handlers(app):
 
 
 def setup(app):
-    app.set_html_assets_policy("always")  # MathJax on every page: titles in the navigation hold math
+    app.set_html_assets_policy(
+        "always"
+    )  # MathJax on every page: titles in the navigation hold math
     app.connect("config-inited", _set_default_mode)
     app.connect("config-inited", _add_static_path)
     app.connect("builder-inited", _inherit_format_handlers)

@@ -87,7 +87,11 @@ def toc_pages() -> list[str]:
         if (HTML / "index.html").exists():
             found = glob.glob(f"{pattern}.html", root_dir=HTML)
         else:
-            found = [f for f in glob.glob(f"{pattern}.*", root_dir=ROOT) if f.endswith((".md", ".ipynb"))]
+            found = [
+                f
+                for f in glob.glob(f"{pattern}.*", root_dir=ROOT)
+                if f.endswith((".md", ".ipynb"))
+            ]
         return sorted(strip_source_suffix(f.removesuffix(".html")) for f in found)
 
     def walk(entries):
@@ -108,7 +112,10 @@ def toc_pages() -> list[str]:
 
 
 # Sphinx's pages that exist only once the book has what they index
-OPTIONAL_PAGES = {"prf-prf.html": "no sphinx-proof directive yet", "py-modindex.html": "no Python module documented"}
+OPTIONAL_PAGES = {
+    "prf-prf.html": "no sphinx-proof directive yet",
+    "py-modindex.html": "no Python module documented",
+}
 PAGES = toc_pages()
 
 
@@ -121,15 +128,27 @@ def built_html() -> Path:
     if not (HTML / "index.html").exists():
         if "BOOK_HTML" in os.environ:
             pytest.fail(f"BOOK_HTML={HTML} holds no built book")
-        print(f"\n{HTML} has no build: running jupyter-book build . -W --keep-going -n", file=sys.stderr)
+        print(
+            f"\n{HTML} has no build: running jupyter-book build . -W --keep-going -n",
+            file=sys.stderr,
+        )
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "--keep-going", "-n"],
+            [
+                str(Path(sys.executable).parent / "jupyter-book"),
+                "build",
+                ".",
+                "-W",
+                "--keep-going",
+                "-n",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
         )
         if done.returncode != 0:
-            pytest.fail("the strict build failed:\n" + done.stdout[-4000:] + done.stderr[-4000:])
+            pytest.fail(
+                "the strict build failed:\n" + done.stdout[-4000:] + done.stderr[-4000:]
+            )
     return HTML
 
 
@@ -151,7 +170,9 @@ class _Refs(HTMLParser):
                 self.ids.add(a[key])
         for attr in ("href", "src"):
             url = a.get(attr)
-            if url is None or (tag == "link" and a.get("rel") in ("canonical", "preconnect")):
+            if url is None or (
+                tag == "link" and a.get("rel") in ("canonical", "preconnect")
+            ):
                 continue
             self.refs.append((f"{tag}.{attr}", url))
 
@@ -181,12 +202,20 @@ def broken_references(page: str) -> list[str]:
                 problems.append(f"{where}={url!r} points outside the build")
                 continue
             if not target.exists():
-                problems.append(f"{where}={url!r}: no such file {target.relative_to(root)}")
+                problems.append(
+                    f"{where}={url!r}: no such file {target.relative_to(root)}"
+                )
                 continue
         else:
             target = source
-        if fragment and target.suffix == ".html" and fragment not in parse_page(target).ids:
-            problems.append(f"{where}={url!r}: no id {fragment!r} in {target.relative_to(root)}")
+        if (
+            fragment
+            and target.suffix == ".html"
+            and fragment not in parse_page(target).ids
+        ):
+            problems.append(
+                f"{where}={url!r}: no id {fragment!r} in {target.relative_to(root)}"
+            )
     return problems
 
 
@@ -231,12 +260,28 @@ def open_page(browser: Browser, origin: str, page: str) -> None:
 
 
 # sphinx-proof's statement boxes (a bare proof is "proof admonition"; a statement adds its kind)
-STATEMENT_KINDS = ("theorem", "lemma", "definition", "proposition", "corollary", "conjecture", "example",
-                   "algorithm", "criterion", "remark", "axiom", "observation", "property", "assumption", "notation")
+STATEMENT_KINDS = (
+    "theorem",
+    "lemma",
+    "definition",
+    "proposition",
+    "corollary",
+    "conjecture",
+    "example",
+    "algorithm",
+    "criterion",
+    "remark",
+    "axiom",
+    "observation",
+    "property",
+    "assumption",
+    "notation",
+)
 STATEMENT_SELECTOR = ", ".join(f"div.proof.admonition.{k}" for k in STATEMENT_KINDS)
 
 # What the page reports once MathJax has typeset it and its images have loaded.
-INSPECT = r"""
+INSPECT = (
+    r"""
 (async () => {
   const STATEMENT_BOXES = "%s";
   for (const img of document.images) img.loading = "eager";
@@ -287,7 +332,9 @@ INSPECT = r"""
     solutionDropdowns: document.querySelectorAll(".solution.dropdown.admonition").length,
   };
 })()
-""" % STATEMENT_SELECTOR
+"""
+    % STATEMENT_SELECTOR
+)
 
 
 # Open every dropdown (solutions) and collapsed cell (hide-input), so what they hold is checked too.
@@ -363,18 +410,31 @@ def glyph_problems(browser: Browser) -> tuple[int, int, list[str]]:
     (elements checked, CJK characters in them, problems). Call after EXPAND."""
     marked = browser.evaluate(GLYPH_PROBE)
     used = browser.fonts_for("[data-cjk-probe]")
+    if len(used) != len(marked["probes"]):
+        return (
+            0,
+            0,
+            [
+                f"{len(marked['probes'])} elements marked, fonts reported for {len(used)}"
+            ],
+        )
     problems = []
-    for probe, fonts_used in zip(marked["probes"], used):
-        book = sum(f["glyphCount"] for f in fonts_used if f["isCustomFont"] and f["familyName"] == fonts.SC_FAMILY)
+    for probe, fonts_used in zip(marked["probes"], used, strict=True):
+        book = sum(
+            f["glyphCount"]
+            for f in fonts_used
+            if f["isCustomFont"] and f["familyName"] == fonts.SC_FAMILY
+        )
         if book < probe["cjk"]:
-            others = ", ".join(f"{f['familyName']} ({f['glyphCount']})" for f in fonts_used
-                               if not (f["isCustomFont"] and f["familyName"] == fonts.SC_FAMILY))
+            others = ", ".join(
+                f"{f['familyName']} ({f['glyphCount']})"
+                for f in fonts_used
+                if not (f["isCustomFont"] and f["familyName"] == fonts.SC_FAMILY)
+            )
             problems.append(
                 f"<{probe['tag']}> {probe['text']!r}: {probe['cjk']} CJK characters, {book} drawn with the book's "
                 f"webfont; other fonts: {others or 'none'}"
             )
-    if len(used) != len(marked["probes"]):
-        problems.append(f"{len(marked['probes'])} elements marked, fonts reported for {len(used)}")
     return len(marked["probes"]), sum(p["cjk"] for p in marked["probes"]), problems
 
 
@@ -385,35 +445,54 @@ def console_problems(events: list[dict], origin: str) -> tuple[list[str], list[s
     def file(url: str | None, text: str):
         if url and urlsplit(url).path == "/favicon.ico":
             return  # asked for by the browser itself, not by any page of the book
-        (own if not url or url.startswith(origin) or url.startswith("about:") else other).append(text)
+        (
+            own
+            if not url or url.startswith(origin) or url.startswith("about:")
+            else other
+        ).append(text)
 
     failed_requests = {}
     for e in events:
         m, p = e["method"], e.get("params", {})
         if m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
             frames = p.get("stackTrace", {}).get("callFrames", [])
-            args = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+            args = " ".join(
+                str(a.get("value", a.get("description", ""))) for a in p.get("args", [])
+            )
             file(frames[0]["url"] if frames else None, f"console.{p['type']}: {args}")
         elif m == "Runtime.exceptionThrown":
             d = p["exceptionDetails"]
             desc = d.get("exception", {}).get("description") or d.get("text", "")
-            file(d.get("url"), f"uncaught exception: {desc.splitlines()[0] if desc else ''}")
+            file(
+                d.get("url"),
+                f"uncaught exception: {desc.splitlines()[0] if desc else ''}",
+            )
         elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
-            file(p["entry"].get("url"), f"console ({p['entry']['source']}): {p['entry']['text']}")
+            file(
+                p["entry"].get("url"),
+                f"console ({p['entry']['source']}): {p['entry']['text']}",
+            )
         elif m == "Network.requestWillBeSent":
             failed_requests[p["requestId"]] = p["request"]["url"]
         elif m == "Network.loadingFailed" and not p.get("canceled"):
             url = failed_requests.get(p["requestId"], "?")
             file(url, f"request failed: {url} ({p.get('errorText')})")
         elif m == "Network.responseReceived" and p["response"]["status"] >= 400:
-            file(p["response"]["url"], f"HTTP {p['response']['status']}: {p['response']['url']}")
+            file(
+                p["response"]["url"],
+                f"HTTP {p['response']['status']}: {p['response']['url']}",
+            )
     return own, other
 
 
 def screenshot(browser: Browser, page: str, height: int) -> Path:
     height = max(600, min(height, MAX_SHOT_HEIGHT))
     browser.set_viewport(WIDTH, height)
-    shot = browser.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, session=True)
+    shot = browser.call(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": False},
+        session=True,
+    )
     out = SHOTS / Path(page).with_suffix(".png")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(base64.b64decode(shot["data"]))
@@ -429,18 +508,26 @@ def test_every_built_page_is_in_the_toc():
     built = {
         p.relative_to(root).as_posix()
         for p in root.rglob("*.html")
-        if not p.relative_to(root).as_posix().startswith(("_static/", "_sources/", "_images/", "_downloads/"))
+        if not p.relative_to(root)
+        .as_posix()
+        .startswith(("_static/", "_sources/", "_images/", "_downloads/"))
     }
-    assert built - set(PAGES) == set(), f"pages built but not opened by the test: {sorted(built - set(PAGES))}"
+    assert built - set(PAGES) == set(), (
+        f"pages built but not opened by the test: {sorted(built - set(PAGES))}"
+    )
     missing = set(PAGES) - built - set(OPTIONAL_PAGES)
-    assert not missing, f"pages in _toc.yml but not built (is the build older than _toc.yml?): {sorted(missing)}"
+    assert not missing, (
+        f"pages in _toc.yml but not built (is the build older than _toc.yml?): {sorted(missing)}"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_links_and_anchors_resolve(page):
     skip_absent_optional(page)
     problems = broken_references(page)
-    assert not problems, f"{page}: {len(problems)} broken internal references:\n" + "\n".join(problems)
+    assert not problems, (
+        f"{page}: {len(problems)} broken internal references:\n" + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -461,7 +548,9 @@ def test_page_in_chromium(site, page):
         elif not (report["mathScript"] or "").startswith(origin):
             problems.append(f"MathJax is not the vendored copy: {report['mathScript']}")
         if report["untypeset"]:
-            problems.append(f"{len(report['untypeset'])} math elements not typeset, e.g. {report['untypeset'][:3]}")
+            problems.append(
+                f"{len(report['untypeset'])} math elements not typeset, e.g. {report['untypeset'][:3]}"
+            )
         if report["containers"] == 0:
             problems.append("no <mjx-container> on a page with math")
     if report["errors"]:
@@ -473,18 +562,28 @@ def test_page_in_chromium(site, page):
         problems.append(f"{len(bad_images)} images did not load: {bad_images[:5]}")
     if report["badDropdowns"]:
         problems.append(f"dropdowns that do not toggle: {report['badDropdowns']}")
-    if page.startswith("chapters/"):  # what every chapter shows: math, figures, statements, solutions
+    if page.startswith(
+        "chapters/"
+    ):  # what every chapter shows: math, figures, statements, solutions
         if report["articleMath"] == 0:
-            problems.append("a chapter without typeset math (no <mjx-container> in the text)")
+            problems.append(
+                "a chapter without typeset math (no <mjx-container> in the text)"
+            )
         if report["figures"] == 0:
-            problems.append("a chapter without a figure (no loaded <img> in the article)")
+            problems.append(
+                "a chapter without a figure (no loaded <img> in the article)"
+            )
         if report["statements"] == 0:
-            problems.append("a chapter without a theorem, lemma or definition box (sphinx-proof)")
+            problems.append(
+                "a chapter without a theorem, lemma or definition box (sphinx-proof)"
+            )
         if report["solutionDropdowns"] == 0:
             problems.append("a chapter without an exercise solution in a dropdown")
     if glyphs:
-        problems.append(f"Chinese text not drawn with the book's webfont (boxes on a machine without CJK fonts; "
-                        f"system fonts hidden: {[f.name for f in hidden_fonts()]}):")
+        problems.append(
+            f"Chinese text not drawn with the book's webfont (boxes on a machine without CJK fonts; "
+            f"system fonts hidden: {[f.name for f in hidden_fonts()]}):"
+        )
         problems += [f"  {g}" for g in glyphs[:10]]
     problems += own
     problems += [f"(another host) {e}" for e in other]
@@ -517,17 +616,30 @@ OVERFLOW_KNOWN: dict[str, str] = {
 }
 # The API pages show the package's docstring examples, some longer than 88 characters (up to 102 on 2026-12-01);
 # the package is being cut into new modules, so its pages are named by pattern and not held to strictness.
-OVERFLOW_KNOWN_PATTERNS = {"api/generated/*": "docstring examples longer than 88 characters (lib/ is being re-cut)"}
+OVERFLOW_KNOWN_PATTERNS = {
+    "api/generated/*": "docstring examples longer than 88 characters (lib/ is being re-cut)"
+}
 
 
 def overflow_params():
     params = []
     for page in PAGES:
         if page in OVERFLOW_KNOWN:
-            params.append(pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=OVERFLOW_KNOWN[page])))
+            params.append(
+                pytest.param(
+                    page,
+                    marks=pytest.mark.xfail(strict=True, reason=OVERFLOW_KNOWN[page]),
+                )
+            )
         elif any(fnmatch.fnmatch(page, pattern) for pattern in OVERFLOW_KNOWN_PATTERNS):
-            reason = next(r for pattern, r in OVERFLOW_KNOWN_PATTERNS.items() if fnmatch.fnmatch(page, pattern))
-            params.append(pytest.param(page, marks=pytest.mark.xfail(strict=False, reason=reason)))
+            reason = next(
+                r
+                for pattern, r in OVERFLOW_KNOWN_PATTERNS.items()
+                if fnmatch.fnmatch(page, pattern)
+            )
+            params.append(
+                pytest.param(page, marks=pytest.mark.xfail(strict=False, reason=reason))
+            )
         else:
             params.append(page)
     return params
@@ -548,7 +660,10 @@ def test_no_horizontal_overflow(site, page):
         + f": {f['text']!r}"
         for f in found
     ]
-    assert not found, f"{page}: {len(found)} elements scroll sideways at {WIDTH} px:\n" + "\n".join(lines)
+    assert not found, (
+        f"{page}: {len(found)} elements scroll sideways at {WIDTH} px:\n"
+        + "\n".join(lines)
+    )
 
 
 def test_glyph_check_sees_boxes(site):
@@ -559,7 +674,10 @@ def test_glyph_check_sees_boxes(site):
     where = fonts.displayed_cjk(root)
     if not where:
         pytest.skip("no page displays CJK characters")
-    page = min((p for ps in where.values() for p in ps), key=lambda p: (p.startswith("api/"), p))
+    page = min(
+        (p for ps in where.values() for p in ps),
+        key=lambda p: (p.startswith("api/"), p),
+    )
     open_page(browser, origin, page)
     browser.evaluate(EXPAND)
     elements, characters, problems = glyph_problems(browser)
@@ -569,16 +687,28 @@ def test_glyph_check_sees_boxes(site):
         await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
     })()""")
     elements_after, _, problems_after = glyph_problems(browser)
-    assert elements_after == elements and len(problems_after) == elements, problems_after[:3]
-    used = {f["familyName"] for fonts_used in browser.fonts_for("[data-cjk-probe]") for f in fonts_used}
-    assert not any("CJK" in family for family in used), f"a system CJK font was used: {sorted(used)}"
+    assert elements_after == elements and len(problems_after) == elements, (
+        problems_after[:3]
+    )
+    used = {
+        f["familyName"]
+        for fonts_used in browser.fonts_for("[data-cjk-probe]")
+        for f in fonts_used
+    }
+    assert not any("CJK" in family for family in used), (
+        f"a system CJK font was used: {sorted(used)}"
+    )
 
 
 def test_pdf_is_linked_from_the_front_page_and_how_to_cite():
     """The front page and the how-to-cite page link the PDF of the book, where tools/pdf.py puts it."""
     root = built_html()
     for page in ("intro.html", "how-to-cite.html"):
-        hrefs = [url for where, url in parse_page(root / page).refs if where == "a.href"]
+        hrefs = [
+            url for where, url in parse_page(root / page).refs if where == "a.href"
+        ]
         assert PDF_NAME in hrefs, f"{page} does not link {PDF_NAME}"
     if not (root / PDF_NAME).exists():
-        pytest.fail(f"{root / PDF_NAME} is not built: run `python tools/pdf.py` (.ci/run does)")
+        pytest.fail(
+            f"{root / PDF_NAME} is not built: run `python tools/pdf.py` (.ci/run does)"
+        )

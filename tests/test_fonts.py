@@ -33,7 +33,9 @@ CSS = fonts.FONT_DIR / "cjk.css"
 
 def built() -> Path:
     if not (HTML / "intro.html").exists():
-        pytest.skip(f"no HTML build in {HTML}: run `jupyter-book build . -W --keep-going -n` (CI builds it first)")
+        pytest.skip(
+            f"no HTML build in {HTML}: run `jupyter-book build . -W --keep-going -n` (CI builds it first)"
+        )
     return HTML
 
 
@@ -62,7 +64,9 @@ def test_the_licence_travels_with_the_font():
         names = TTFont(fonts.FONT_DIR / woff2, lazy=True)["name"]
         assert names.getDebugName(1) == fonts.SC_FAMILY
         assert "SIL Open Font License, Version 1.1" in names.getDebugName(13)
-        assert names.getDebugName(0) and names.getDebugName(0).split()[0] in licence  # the copyright line
+        assert (
+            names.getDebugName(0) and names.getDebugName(0).split()[0] in licence
+        )  # the copyright line
 
 
 def test_stylesheet_names_the_fonts_and_the_ranges():
@@ -89,14 +93,22 @@ def test_mathjax_draws_unknown_characters_with_the_book_font():
 
 def test_every_built_page_links_the_stylesheet():
     root = built()
-    pages = [p for p in fonts.built_pages(root) if "<body" in p.read_text("utf-8")]  # not the redirect index.html
-    unlinked = [p.relative_to(root).as_posix() for p in pages if "_static/fonts/cjk.css" not in p.read_text("utf-8")]
+    pages = [
+        p for p in fonts.built_pages(root) if "<body" in p.read_text("utf-8")
+    ]  # not the redirect index.html
+    unlinked = [
+        p.relative_to(root).as_posix()
+        for p in pages
+        if "_static/fonts/cjk.css" not in p.read_text("utf-8")
+    ]
     assert pages and not unlinked, f"pages without the CJK stylesheet: {unlinked}"
     assert (root / "_static" / "fonts" / fonts.FACES["regular"][1]).is_file()
 
 
 def test_visible_text_and_cjk_ranges():
-    page = ("<html><head><title>标题</title><style>p{}</style></head><body><p>中<b>文</b></p>"
-            "<script>var s = '脚本';</script><pre>＊ ok</pre></body></html>")
+    page = (
+        "<html><head><title>标题</title><style>p{}</style></head><body><p>中<b>文</b></p>"
+        "<script>var s = '脚本';</script><pre>＊ ok</pre></body></html>"
+    )
     assert fonts.visible_text(page) == "中文＊ ok"
     assert [c for c in "中文 abc ⊙ ＊。한" if fonts.is_cjk(c)] == list("中文＊。한")

@@ -25,14 +25,22 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 BOOK = WORKFLOWS / "book.yml"
 BIN = Path(sys.executable).parent
 MAIN_PUSH = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
-PAGES_ACTIONS = ("actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages")
+PAGES_ACTIONS = (
+    "actions/configure-pages",
+    "actions/upload-pages-artifact",
+    "actions/deploy-pages",
+)
 
 
 def run(tool: str, *args: str) -> subprocess.CompletedProcess:
     binary = BIN / tool
     if not binary.exists():
-        pytest.fail(f"{tool} is not installed in this environment (pip install -r requirements.txt)")
-    return subprocess.run([str(binary), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        pytest.fail(
+            f"{tool} is not installed in this environment (pip install -r requirements.txt)"
+        )
+    return subprocess.run(
+        [str(binary), *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +57,41 @@ def test_zizmor_finds_nothing():
 
 def test_matches_the_github_workflow_schema():
     files = sorted(map(str, WORKFLOWS.glob("*.y*ml")))
-    done = run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files)
+    done = run(
+        "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_pull_requests_build_and_test_pushes_to_main_deploy(workflow):
-    assert workflow["on"]["push"]["branches"] == ["main"] and "pull_request" in workflow["on"]
-    assert workflow["permissions"] == {}, "no permission by default; each job asks for its own"
+    assert (
+        workflow["on"]["push"]["branches"] == ["main"]
+        and "pull_request" in workflow["on"]
+    )
+    assert workflow["permissions"] == {}, (
+        "no permission by default; each job asks for its own"
+    )
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     assert build["permissions"] == {"contents": "read"}
     scripts = "\n".join(s.get("run", "") for s in build["steps"])
     assert "bash .ci/run" in scripts, "the build job runs CI as a developer does"
-    uploads = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    uploads = [
+        s
+        for s in build["steps"]
+        if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    ]
     assert len(uploads) == 1 and uploads[0]["with"]["path"] == "_build/html"
     assert uploads[0]["if"] == MAIN_PUSH, "only a push to main uploads the site"
     assert deploy["if"] == MAIN_PUSH and deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
-    used = [s["uses"].split("@")[0] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
+    used = [
+        s["uses"].split("@")[0]
+        for job in workflow["jobs"].values()
+        for s in job["steps"]
+        if "uses" in s
+    ]
     assert set(PAGES_ACTIONS) <= set(used)
 
 
@@ -80,18 +104,26 @@ def test_references_name_what_exists(workflow):
         ids = {s["id"] for s in job["steps"] if "id" in s}
         text = yaml.safe_dump(job)
         for ref in re.findall(r"steps\.([A-Za-z0-9_-]+)\.", text):
-            assert ref in ids, f"job {name} reads steps.{ref}, which is no step id of the job"
+            assert ref in ids, (
+                f"job {name} reads steps.{ref}, which is no step id of the job"
+            )
 
 
 def test_actions_are_pinned_to_commits():
     for line in BOOK.read_text(encoding="utf-8").splitlines():
         if "uses:" in line:
-            assert re.search(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$", line), f"not pinned: {line.strip()}"
+            assert re.search(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$", line), (
+                f"not pinned: {line.strip()}"
+            )
 
 
 def test_the_site_address_is_a_documented_placeholder():
     """The published address holds the same OWNER placeholder as the repository's, and says so."""
-    holding = [p for p in (ROOT / "README.md", ROOT / "how-to-cite.md", BOOK) if "OWNER.github.io" in p.read_text()]
+    holding = [
+        p
+        for p in (ROOT / "README.md", ROOT / "how-to-cite.md", BOOK)
+        if "OWNER.github.io" in p.read_text()
+    ]
     assert ROOT / "how-to-cite.md" in holding and ROOT / "README.md" in holding
     for path in holding:
         assert "placeholder" in path.read_text(encoding="utf-8").lower(), path

@@ -36,14 +36,23 @@ FLAGS = [
     "--hide-scrollbars",
     "--mute-audio",
 ]
-FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
-             Path.home() / ".local/share/fonts"]
+FONT_DIRS = [
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".fonts",
+    Path.home() / ".local/share/fonts",
+]
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"}
 
 
 def find_chromium() -> str | None:
     """The Chromium binary: ``$CHROMIUM``, else ``chromium``, ``chromium-browser`` or ``google-chrome`` on PATH."""
-    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+    for name in (
+        os.environ.get("CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+    ):
         if name and shutil.which(name):
             return shutil.which(name)
     return None
@@ -94,12 +103,19 @@ class Browser:
     those scripts can only come from the pages' own webfonts.
     """
 
-    def __init__(self, binary: str, hidden_fonts: list[Path] | None = None, flags: list[str] | None = None):
+    def __init__(
+        self,
+        binary: str,
+        hidden_fonts: list[Path] | None = None,
+        flags: list[str] | None = None,
+    ):
         self.profile = tempfile.mkdtemp(prefix="book-chromium-")
         env = dict(os.environ)
         self.hidden_fonts = list(hidden_fonts or [])
         if self.hidden_fonts:
-            env["FONTCONFIG_FILE"] = str(fontconfig_rejecting(self.hidden_fonts, Path(self.profile)))
+            env["FONTCONFIG_FILE"] = str(
+                fontconfig_rejecting(self.hidden_fonts, Path(self.profile))
+            )
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
 
@@ -110,8 +126,14 @@ class Browser:
 
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [binary, *FLAGS, *(flags or []), f"--user-data-dir={self.profile}", "--remote-debugging-pipe",
-             "about:blank"],
+            [
+                binary,
+                *FLAGS,
+                *(flags or []),
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
             preexec_fn=wire_pipes,
             close_fds=False,  # fds 3 and 4 must survive exec; every other fd Python opened is close-on-exec
             stdin=subprocess.DEVNULL,
@@ -125,7 +147,9 @@ class Browser:
         self._next_id = 0
         self.events: list[dict] = []
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.session = self.call(
+            "Target.attachToTarget", {"targetId": target, "flatten": True}
+        )["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network", "DOM", "CSS"):
             self.call(f"{domain}.enable", session=True)
 
@@ -137,12 +161,21 @@ class Browser:
             chunk = os.read(self._from_child, 1 << 20)
             if not chunk:
                 self.stderr.seek(0)
-                raise RuntimeError("Chromium exited:\n" + self.stderr.read().decode(errors="replace")[-2000:])
+                raise RuntimeError(
+                    "Chromium exited:\n"
+                    + self.stderr.read().decode(errors="replace")[-2000:]
+                )
             self._buf += chunk
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def call(self, method: str, params: dict | None = None, session: bool = False, timeout: float = TIMEOUT):
+    def call(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: bool = False,
+        timeout: float = TIMEOUT,
+    ):
         """Send one DevTools command (to the tab if ``session``) and return its result; events are kept."""
         self._next_id += 1
         msg = {"id": self._next_id, "method": method, "params": params or {}}
@@ -198,9 +231,18 @@ class Browser:
     def fonts_for(self, selector: str) -> list[list[dict]]:
         """For each element matching ``selector``: the fonts Chromium drew its own text with
         (``CSS.getPlatformFontsForNode``: family name, PostScript name, whether a webfont, glyph count)."""
-        root = self.call("DOM.getDocument", {"depth": 0}, session=True)["root"]["nodeId"]
-        ids = self.call("DOM.querySelectorAll", {"nodeId": root, "selector": selector}, session=True)["nodeIds"]
-        return [self.call("CSS.getPlatformFontsForNode", {"nodeId": i}, session=True)["fonts"] for i in ids]
+        root = self.call("DOM.getDocument", {"depth": 0}, session=True)["root"][
+            "nodeId"
+        ]
+        ids = self.call(
+            "DOM.querySelectorAll", {"nodeId": root, "selector": selector}, session=True
+        )["nodeIds"]
+        return [
+            self.call("CSS.getPlatformFontsForNode", {"nodeId": i}, session=True)[
+                "fonts"
+            ]
+            for i in ids
+        ]
 
     def close(self):
         try:

@@ -40,26 +40,48 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lib" / "repetition"
 
 # an optional kind word before the label: sphinx-proof's reference already says "Theorem 6.1"
-LABEL = re.compile(r"(?:\b((?i:theorem|lemma|definition|proposition|corollary|remark|example)) )?``([A-Za-z][\w-]*-[\w-]+)``")
+LABEL = re.compile(
+    r"(?:\b((?i:theorem|lemma|definition|proposition|corollary|remark|example)) )?``([A-Za-z][\w-]*-[\w-]+)``"
+)
 CHAPTER = re.compile(r"\b(?<!:`)Chapter (\d+)\b")
-PRF_KINDS = ("prf:theorem", "prf:lemma", "prf:definition", "prf:proposition", "prf:corollary", "prf:conjecture",
-             "prf:example", "prf:algorithm", "prf:criterion", "prf:remark", "prf:axiom", "prf:observation",
-             "prf:property", "prf:assumption", "prf:notation")
+PRF_KINDS = (
+    "prf:theorem",
+    "prf:lemma",
+    "prf:definition",
+    "prf:proposition",
+    "prf:corollary",
+    "prf:conjecture",
+    "prf:example",
+    "prf:algorithm",
+    "prf:criterion",
+    "prf:remark",
+    "prf:axiom",
+    "prf:observation",
+    "prf:property",
+    "prf:assumption",
+    "prf:notation",
+)
 
 
 @dataclass
 class Labels:
     """The labels the book defines, by the role that refers to them; and each chapter's label by its number."""
 
-    roles: dict[str, str] = field(default_factory=dict)  # label -> "eq", "prf:ref" or "ref"
-    chapters: dict[int, str] = field(default_factory=dict)  # file number NN of chapters/NN-*.ipynb -> label
+    roles: dict[str, str] = field(
+        default_factory=dict
+    )  # label -> "eq", "prf:ref" or "ref"
+    chapters: dict[int, str] = field(
+        default_factory=dict
+    )  # file number NN of chapters/NN-*.ipynb -> label
 
 
 def _markdown(path: Path) -> str:
     if path.suffix == ".md":
         return path.read_text(encoding="utf-8")
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return "\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
 
 
 def book_labels(root: Path = ROOT) -> Labels:
@@ -71,17 +93,28 @@ def book_labels(root: Path = ROOT) -> Labels:
         text = _markdown(path)
         for m in re.finditer(r"\$\$\s*\(([\w-]+)\)", text):
             labels.roles[m.group(1)] = "eq"
-        for m in re.finditer(r"```\{math\}[^\n]*\n(?::\w+:[^\n]*\n)*?:label:\s*(\S+)", text):
+        for m in re.finditer(
+            r"```\{math\}[^\n]*\n(?::\w+:[^\n]*\n)*?:label:\s*(\S+)", text
+        ):
             labels.roles[m.group(1)] = "eq"
-        for m in re.finditer(r"[`:]{3,}\{([\w:]+)\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)", text):
+        for m in re.finditer(
+            r"[`:]{3,}\{([\w:]+)\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)", text
+        ):
             label = re.search(r":label:\s*(\S+)", m.group(2))
             if label:
-                labels.roles[label.group(1)] = "prf:ref" if m.group(1) in PRF_KINDS else "ref"
+                labels.roles[label.group(1)] = (
+                    "prf:ref" if m.group(1) in PRF_KINDS else "ref"
+                )
         targets = re.findall(r"^\(([\w-]+)\)=\s*$", text, re.M)
         for target in targets:
             labels.roles.setdefault(target, "ref")
         number = re.match(r"(\d+)-", path.name)
-        if path.parent.name == "chapters" and number and targets and text.lstrip().startswith(f"({targets[0]})="):
+        if (
+            path.parent.name == "chapters"
+            and number
+            and targets
+            and text.lstrip().startswith(f"({targets[0]})=")
+        ):
             labels.chapters[int(number.group(1))] = targets[0]
     return labels
 
@@ -90,10 +123,17 @@ def docstring_lines(source: str) -> set[int]:
     """The line numbers (1-based) that belong to a module, class or function docstring."""
     lines: set[int] = set()
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+        if (
+            isinstance(
+                node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+            )
+            and node.body
+        ):
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
-                first.value.value, str
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
             ):
                 lines.update(range(first.lineno, first.end_lineno + 1))
     return lines
@@ -115,7 +155,9 @@ def convert_line(line: str, labels: Labels, unresolved: list[str]) -> str:
     def chapter(m: re.Match) -> str:
         target = labels.chapters.get(int(m.group(1)))
         if target is None:
-            unresolved.append(f"no chapter file chapters/{int(m.group(1)):02d}-*.ipynb with a label on its title")
+            unresolved.append(
+                f"no chapter file chapters/{int(m.group(1)):02d}-*.ipynb with a label on its title"
+            )
             return m.group(0)
         return f":numref:`Chapter %s <{target}>`"
 
@@ -126,7 +168,9 @@ def convert_line(line: str, labels: Labels, unresolved: list[str]) -> str:
     return line
 
 
-def convert_source(source: str, labels: Labels) -> tuple[str, list[tuple[int, str, str]], list[tuple[int, str]]]:
+def convert_source(
+    source: str, labels: Labels
+) -> tuple[str, list[tuple[int, str, str]], list[tuple[int, str]]]:
     """(new source, changed lines as (number, old, new), unresolved pointers as (number, why))."""
     inside = docstring_lines(source)
     out, changed, unresolved = [], [], []
@@ -143,16 +187,35 @@ def convert_source(source: str, labels: Labels) -> tuple[str, list[tuple[int, st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Convert the docstrings' pointers to the book into references.")
-    parser.add_argument("paths", nargs="*", type=Path, default=[PACKAGE], help="files or folders (lib/repetition)")
-    parser.add_argument("--write", action="store_true", help="change the files (default: only show)")
-    parser.add_argument("--book", type=Path, default=ROOT, help="the book's root, where the labels are read")
+    parser = argparse.ArgumentParser(
+        description="Convert the docstrings' pointers to the book into references."
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[PACKAGE],
+        help="files or folders (lib/repetition)",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="change the files (default: only show)"
+    )
+    parser.add_argument(
+        "--book",
+        type=Path,
+        default=ROOT,
+        help="the book's root, where the labels are read",
+    )
     args = parser.parse_args(argv)
     labels = book_labels(args.book)
-    files = [f for p in args.paths for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p])]
+    files = [
+        f for p in args.paths for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p])
+    ]
     total = 0
     for path in files:
-        new, changed, unresolved = convert_source(path.read_text(encoding="utf-8"), labels)
+        new, changed, unresolved = convert_source(
+            path.read_text(encoding="utf-8"), labels
+        )
         for number, old, line in changed:
             print(f"{path}:{number}:\n  - {old.strip()}\n  + {line.strip()}")
         for number, why in unresolved:
@@ -160,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         total += len(changed)
         if args.write and changed:
             path.write_text(new, encoding="utf-8")
-    print(f"{total} lines {'changed' if args.write else 'to change'} in {len(files)} files")
+    print(
+        f"{total} lines {'changed' if args.write else 'to change'} in {len(files)} files"
+    )
     return 0
 
 

@@ -93,7 +93,11 @@ def visible_text(html: str) -> str:
 def built_pages(html_dir: Path) -> list[Path]:
     """The HTML pages of a build (Sphinx's copies of sources and static files excluded)."""
     skip = ("_static/", "_sources/", "_images/", "_downloads/")
-    return sorted(p for p in html_dir.rglob("*.html") if not p.relative_to(html_dir).as_posix().startswith(skip))
+    return sorted(
+        p
+        for p in html_dir.rglob("*.html")
+        if not p.relative_to(html_dir).as_posix().startswith(skip)
+    )
 
 
 def displayed_cjk(html_dir: Path) -> dict[str, list[str]]:
@@ -101,7 +105,9 @@ def displayed_cjk(html_dir: Path) -> dict[str, list[str]]:
     where: dict[str, list[str]] = {}
     for page in built_pages(html_dir):
         name = page.relative_to(html_dir).as_posix()
-        for ch in sorted(set(filter(is_cjk, visible_text(page.read_text(encoding="utf-8"))))):
+        for ch in sorted(
+            set(filter(is_cjk, visible_text(page.read_text(encoding="utf-8"))))
+        ):
             where.setdefault(ch, []).append(name)
     return dict(sorted(where.items()))
 
@@ -117,7 +123,9 @@ def font_cjk(path: Path) -> set[str]:
 def _sc_font_number(collection: Path) -> int:
     from fontTools.ttLib import TTCollection
 
-    names = [f["name"].getDebugName(1) for f in TTCollection(collection, lazy=True).fonts]
+    names = [
+        f["name"].getDebugName(1) for f in TTCollection(collection, lazy=True).fonts
+    ]
     if SC_FAMILY not in names:
         raise SystemExit(f"{collection} holds no {SC_FAMILY!r} face (it holds {names})")
     return names.index(SC_FAMILY)
@@ -132,12 +140,18 @@ def subset(collection: Path, chars: set[str], out: Path) -> None:
     from fontTools import subset as fts
     from fontTools.ttLib import TTFont
 
-    font = TTFont(collection, fontNumber=_sc_font_number(collection), recalcTimestamp=False)
+    font = TTFont(
+        collection, fontNumber=_sc_font_number(collection), recalcTimestamp=False
+    )
     options = fts.Options()
     options.flavor = "woff2"
-    options.name_IDs = ["*"]  # keep the copyright (0), trademark (7) and licence (13, 14) records
+    options.name_IDs = [
+        "*"
+    ]  # keep the copyright (0), trademark (7) and licence (13, 14) records
     options.name_languages = ["*"]
-    options.layout_features = ["*"]  # full-width punctuation and vertical forms, as in the original
+    options.layout_features = [
+        "*"
+    ]  # full-width punctuation and vertical forms, as in the original
     options.notdef_outline = True
     sub = fts.Subsetter(options)
     sub.populate(unicodes=sorted(map(ord, chars)))
@@ -151,20 +165,38 @@ def subset(collection: Path, chars: set[str], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="a build of the book's pages")
-    parser.add_argument("--source-dir", type=Path, default=SOURCE_DIR, help="where the Noto Sans CJK .ttc files are")
+    parser.add_argument(
+        "--html",
+        type=Path,
+        default=ROOT / "_build" / "html",
+        help="a build of the book's pages",
+    )
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        default=SOURCE_DIR,
+        help="where the Noto Sans CJK .ttc files are",
+    )
     args = parser.parse_args(argv)
     if not (args.html / "intro.html").exists():
-        raise SystemExit(f"{args.html} holds no build of the book: run `jupyter-book build .` first")
+        raise SystemExit(
+            f"{args.html} holds no build of the book: run `jupyter-book build .` first"
+        )
     where = displayed_cjk(args.html)
     chars = set(where)
-    print(f"{len(chars)} CJK characters on {len({p for ps in where.values() for p in ps})} pages: {''.join(where)}")
+    print(
+        f"{len(chars)} CJK characters on {len({p for ps in where.values() for p in ps})} pages: {''.join(where)}"
+    )
     for source, target in FACES.values():
         collection = args.source_dir / source
         if not collection.exists():
-            raise SystemExit(f"no {collection}: apt-get install fonts-noto-cjk, or pass --source-dir")
+            raise SystemExit(
+                f"no {collection}: apt-get install fonts-noto-cjk, or pass --source-dir"
+            )
         subset(collection, chars, FONT_DIR / target)
-        print(f"wrote {(FONT_DIR / target).relative_to(ROOT)} ({(FONT_DIR / target).stat().st_size:,} bytes)")
+        print(
+            f"wrote {(FONT_DIR / target).relative_to(ROOT)} ({(FONT_DIR / target).stat().st_size:,} bytes)"
+        )
     return 0
 
 

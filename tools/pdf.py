@@ -43,9 +43,13 @@ sys.path.insert(0, str(ROOT))
 from tools import chromium, fonts  # noqa: E402
 
 SINGLE = ROOT / "_build" / "singlehtml"
-OUTPUT = ROOT / "_build" / "html" / "repetition-book.pdf"  # the site links it (intro.md, how-to-cite.md)
+OUTPUT = (
+    ROOT / "_build" / "html" / "repetition-book.pdf"
+)  # the site links it (intro.md, how-to-cite.md)
 PRINT_CSS = Path(__file__).with_name("pdf.css")
-TYPESET_TIMEOUT = 600.0  # seconds: the whole book is one page with about a thousand formulas
+TYPESET_TIMEOUT = (
+    600.0  # seconds: the whole book is one page with about a thousand formulas
+)
 
 # Wait until the page is ready to print; report what would make the PDF wrong.
 PREPARE = r"""
@@ -130,14 +134,19 @@ def build_singlehtml(out: Path = SINGLE) -> None:
             "latex_individualpages": False,
         },
         builder="singlehtml",
-        doctreedir=out.parent / ".doctrees-singlehtml",  # not the HTML build's: the settings differ
+        doctreedir=out.parent
+        / ".doctrees-singlehtml",  # not the HTML build's: the settings differ
         warningiserror=True,
         keep_going=True,
         quiet=True,
     )
     if result != 0:
-        raise SystemExit(f"the single-page build failed ({result}); see the warnings above")
-    print(f"single-page build: {out / 'intro.html'} ({time.monotonic() - started:.0f} s)")
+        raise SystemExit(
+            f"the single-page build failed ({result}); see the warnings above"
+        )
+    print(
+        f"single-page build: {out / 'intro.html'} ({time.monotonic() - started:.0f} s)"
+    )
 
 
 def print_pdf(single: Path = SINGLE, out: Path = OUTPUT) -> dict:
@@ -150,7 +159,9 @@ def print_pdf(single: Path = SINGLE, out: Path = OUTPUT) -> dict:
         raise SystemExit(f"no single-page build in {single}: run without --no-build")
     started = time.monotonic()
     shown = "".join(fonts.displayed_cjk(single))
-    browser = chromium.Browser(binary, hidden_fonts=chromium.system_fonts_covering(shown) if shown else [])
+    browser = chromium.Browser(
+        binary, hidden_fonts=chromium.system_fonts_covering(shown) if shown else []
+    )
     try:
         with chromium.serve(single) as base:
             browser.set_viewport(900, 1200)
@@ -159,21 +170,35 @@ def print_pdf(single: Path = SINGLE, out: Path = OUTPUT) -> dict:
             problems = [report["error"]] if "error" in report else []
             if not problems:
                 if report["untypeset"]:
-                    problems.append(f"{len(report['untypeset'])} formulas not typeset: {report['untypeset'][:3]}")
+                    problems.append(
+                        f"{len(report['untypeset'])} formulas not typeset: {report['untypeset'][:3]}"
+                    )
                 if report["raw"]:
                     problems.append(f"raw TeX left in the text: {report['raw']}")
                 if report["errors"]:
-                    problems.append(f"{len(report['errors'])} MathJax errors: {report['errors'][:3]}")
+                    problems.append(
+                        f"{len(report['errors'])} MathJax errors: {report['errors'][:3]}"
+                    )
                 if report["brokenImages"]:
-                    problems.append(f"images that did not load: {report['brokenImages'][:3]}")
+                    problems.append(
+                        f"images that did not load: {report['brokenImages'][:3]}"
+                    )
                 if shown and fonts.FAMILY not in report["fontsLoaded"]:
-                    problems.append(f"the CJK webfont {fonts.FAMILY!r} did not load ({report['fontsLoaded']})")
+                    problems.append(
+                        f"the CJK webfont {fonts.FAMILY!r} did not load ({report['fontsLoaded']})"
+                    )
             if problems:
-                raise SystemExit("the page is not ready to print:\n" + "\n".join(problems))
+                raise SystemExit(
+                    "the page is not ready to print:\n" + "\n".join(problems)
+                )
             entries = browser.evaluate(CONTENTS % json.dumps(toc_parts()))
             if entries != sum(len(docs) for _, docs in toc_parts()):
-                raise SystemExit(f"the contents page lists {entries} documents, _toc.yml {toc_parts()}")
-            browser.evaluate(ADD_CSS % json.dumps(PRINT_CSS.read_text(encoding="utf-8")))
+                raise SystemExit(
+                    f"the contents page lists {entries} documents, _toc.yml {toc_parts()}"
+                )
+            browser.evaluate(
+                ADD_CSS % json.dumps(PRINT_CSS.read_text(encoding="utf-8"))
+            )
             result = browser.call(
                 "Page.printToPDF",
                 {
@@ -191,8 +216,10 @@ def print_pdf(single: Path = SINGLE, out: Path = OUTPUT) -> dict:
         browser.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    print(f"{out}: {len(data) / 1e6:.1f} MB, {report['formulas']} formulas "
-          f"({time.monotonic() - started:.0f} s in Chromium)")
+    print(
+        f"{out}: {len(data) / 1e6:.1f} MB, {report['formulas']} formulas "
+        f"({time.monotonic() - started:.0f} s in Chromium)"
+    )
     return report
 
 
@@ -206,15 +233,24 @@ def toc_parts() -> list[tuple[str, list[str]]]:
                 yield re.sub(r"\.(md|ipynb|rst)$", "", e["file"])
             yield from docs(e.get("sections"))
 
-    parts = [(part.get("caption", ""), list(docs(part.get("chapters")))) for part in toc.get("parts", [])]
+    parts = [
+        (part.get("caption", ""), list(docs(part.get("chapters"))))
+        for part in toc.get("parts", [])
+    ]
     return parts or [("", list(docs(toc.get("chapters"))))]
 
 
 def _read_stream(browser: chromium.Browser, handle: str) -> bytes:
     chunks = []
     while True:
-        part = browser.call("IO.read", {"handle": handle, "size": 1 << 20}, session=True)
-        chunks.append(base64.b64decode(part["data"]) if part.get("base64Encoded") else part["data"].encode())
+        part = browser.call(
+            "IO.read", {"handle": handle, "size": 1 << 20}, session=True
+        )
+        chunks.append(
+            base64.b64decode(part["data"])
+            if part.get("base64Encoded")
+            else part["data"].encode()
+        )
         if part.get("eof"):
             break
     browser.call("IO.close", {"handle": handle}, session=True)
@@ -222,10 +258,22 @@ def _read_stream(browser: chromium.Browser, handle: str) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the book's PDF with headless Chromium (offline).")
-    parser.add_argument("--no-build", action="store_true", help="print the existing _build/singlehtml")
-    parser.add_argument("--single", type=Path, default=SINGLE, help="where the single-page build goes")
-    parser.add_argument("-o", "--output", type=Path, default=OUTPUT, help=f"default: {OUTPUT.relative_to(ROOT)}")
+    parser = argparse.ArgumentParser(
+        description="Build the book's PDF with headless Chromium (offline)."
+    )
+    parser.add_argument(
+        "--no-build", action="store_true", help="print the existing _build/singlehtml"
+    )
+    parser.add_argument(
+        "--single", type=Path, default=SINGLE, help="where the single-page build goes"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=OUTPUT,
+        help=f"default: {OUTPUT.relative_to(ROOT)}",
+    )
     args = parser.parse_args(argv)
     if not args.no_build:
         build_singlehtml(args.single)
