@@ -65,7 +65,8 @@ def rms_difference(stored: bytes, drawn: bytes) -> float:
         np.asarray(Image.open(io.BytesIO(p)).convert("RGB"), float)
         for p in (stored, drawn)
     )
-    return calculate_rms(a, b) if a.shape == b.shape else float("inf")
+    # a plain float: pytest-xdist sends it to the controller, and execnet refuses numpy scalars
+    return float(calculate_rms(a, b)) if a.shape == b.shape else float("inf")
 
 
 def save_pair(item: IPyNbCell, index: int, stored: bytes, drawn: bytes) -> Path:
