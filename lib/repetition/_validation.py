@@ -1,8 +1,12 @@
-"""Checks at the public boundary of the package.
+"""Checks at the public boundary of the package (private module).
 
-Every public function that takes a transition matrix passes it through
-:func:`as_transition_matrix`, so bad input raises a clear error instead of
-producing a silent wrong number.
+Every public function that takes a transition matrix validates it once,
+through :func:`as_transition_matrix` (usually by building a
+:class:`repetition.BigramChain`), so bad input raises a clear error naming the
+argument instead of producing a silent wrong number. A general nonnegative
+matrix (for :func:`repetition.spectral_radius`) goes through
+:func:`as_nonnegative_matrix`; random sources through :func:`as_generator`
+(scipy's ``rng`` convention: an int seed, None or a ``numpy.random.Generator``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,28 @@ def check_dtype(values: np.ndarray, name: str) -> None:
         )
 
 
+def _as_square(X, name: str, allow_sparse: bool):
+    """Shape, dtype and finiteness checks shared by the two matrix validators; returns float64 (CSR or dense copy)."""
+    if sp.issparse(X):
+        if not allow_sparse:
+            raise TypeError(f"{name} must be a dense array here, got a sparse {type(X).__name__}")
+        if X.ndim != 2 or X.shape[0] != X.shape[1] or X.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {X.shape}")
+        check_dtype(np.empty(0, dtype=X.dtype), name)
+        return X
+    A = np.asarray(X)
+    check_dtype(A, name)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {A.shape}")
+    A = A.astype(np.float64, copy=True)
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"{name} has NaN or infinite entries")
+    if np.any(A < 0):
+        i, j = np.argwhere(A < 0)[0]
+        raise ValueError(f"{name} has a negative entry {name}[{i}, {j}] = {float(A[i, j])!r}")
+    return A
+
+
 def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
     """Validate a (sub)stochastic transition matrix and return it as float64.
 
@@ -47,6 +73,7 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
     Returns
     -------
     numpy.ndarray or scipy.sparse.csr_array, shape (n, n), dtype float64
+        A new array (never a view of ``P``).
 
     Raises
     ------
@@ -59,36 +86,22 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
         duplicate stored entries in sparse input, or a row sum above
         ``1 + ROW_SUM_TOLERANCE``.
     """
-    if sp.issparse(P):
-        if not allow_sparse:
-            raise TypeError(f"{name} must be a dense array here, got a sparse {type(P).__name__}")
-        if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
-            raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {P.shape}")
-        check_dtype(np.empty(0, dtype=P.dtype), name)
-        coo = P.tocoo()
+    A = _as_square(P, name, allow_sparse)
+    if sp.issparse(A):
+        coo = A.tocoo()
         data = np.asarray(coo.data)
         if not np.all(np.isfinite(data)):
             raise ValueError(f"{name} has NaN or infinite stored entries")
         if np.any(np.signbit(data)):
             bad = data[np.signbit(data)][0]
             raise ValueError(f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative")
-        keys = coo.row.astype(np.int64) * P.shape[1] + coo.col
+        keys = coo.row.astype(np.int64) * A.shape[1] + coo.col
         if np.unique(keys).size != keys.size:
-            raise ValueError(f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), P.shape[1])}); call sum_duplicates() first if they are meant to add up")
-        A = sp.csr_array((data.astype(np.float64), (coo.row, coo.col)), shape=P.shape)
+            raise ValueError(f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), A.shape[1])}); call sum_duplicates() first if they are meant to add up")
+        A = sp.csr_array((data.astype(np.float64), (coo.row, coo.col)), shape=A.shape)
         A.sort_indices()
         sums = np.asarray(A.sum(axis=1)).ravel()
     else:
-        A = np.asarray(P)
-        check_dtype(A, name)
-        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
-            raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {A.shape}")
-        A = A.astype(np.float64, copy=True)
-        if not np.all(np.isfinite(A)):
-            raise ValueError(f"{name} has NaN or infinite entries")
-        if np.any(A < 0):
-            i, j = np.argwhere(A < 0)[0]
-            raise ValueError(f"{name} has a negative entry {name}[{i}, {j}] = {float(A[i, j])!r}")
         sums = A.sum(axis=1)
     if sums.size and sums.max() > 1.0 + ROW_SUM_TOLERANCE:
         i = int(np.argmax(sums))
@@ -96,6 +109,45 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
             f"{name} has row sums above 1: row {i} sums to {float(sums[i])!r}; "
             "rows of a transition matrix sum to at most 1 (the rest is the end-token probability)"
         )
+    return A
+
+
+def as_nonnegative_matrix(X, name: str = "X"):
+    """Validate any nonnegative square matrix (rows may sum to anything) and return it as float64.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, n)
+        Finite, nonnegative, real. Sparse input may store zeros (also ``-0.0``)
+        and duplicate entries (which add up).
+    name : str
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (n, n), dtype float64
+        A new array; sparse input becomes canonical CSR (duplicates summed,
+        indices sorted).
+
+    Raises
+    ------
+    TypeError
+        For complex, boolean, object or string dtypes.
+    ValueError
+        For a shape that is not (n, n) with n >= 1, NaN or infinite entries,
+        or negative entries.
+    """
+    A = _as_square(X, name, True)
+    if not sp.issparse(A):
+        return A
+    A = sp.csr_array(A, dtype=np.float64, copy=True)
+    A.sum_duplicates()
+    A.sort_indices()
+    if not np.all(np.isfinite(A.data)):
+        raise ValueError(f"{name} has NaN or infinite entries")
+    if np.any(A.data < 0):
+        raise ValueError(f"{name} has negative entries (e.g. {float(A.data[A.data < 0][0])!r}); "
+                         "it must be a nonnegative matrix")
     return A
 
 
@@ -128,16 +180,6 @@ def check_real(value, name: str, low=None, high=None, *, low_open=True, high_ope
     return x
 
 
-def check_generator(rng, name: str = "rng") -> np.random.Generator:
-    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise TypeError naming ``name``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
-            f"got {_describe(rng)} of type {type(rng).__name__}"
-        )
-    return rng
-
-
 def as_generator(rng, name: str = "rng") -> np.random.Generator:
     """``numpy.random.default_rng(rng)``, with an error that names ``name`` for anything it cannot seed from."""
     if isinstance(rng, (bool, np.bool_)):
@@ -148,3 +190,31 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
         raise type(exc)(
             f"{name} must be a numpy.random.Generator, a nonnegative int seed or None, got {_describe(rng)}"
         ) from exc
+
+
+def check_choice(value, name: str, choices: tuple) -> str:
+    """Return ``value`` if it is one of the strings ``choices``, else raise naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {_describe(value)}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_starts(starts, n: int, name: str = "starts") -> np.ndarray:
+    """Return ``starts`` as a 1-D integer array of tokens in ``0..n-1``, else raise naming ``name``."""
+    starts = np.asarray(starts)
+    if starts.ndim != 1 or starts.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}")
+    if starts.size and (starts.min() < 0 or starts.max() >= n):
+        bad = starts[(starts < 0) | (starts >= n)][0]
+        raise ValueError(f"{name} must hold tokens in 0..{n - 1}, got {bad}")
+    return starts
+
+
+def check_samples(samples, name: str = "samples") -> int:
+    """Return ``samples`` as an int if it is an integer >= 2 (a standard error needs two samples), else raise."""
+    samples = check_positive_int(samples, name)
+    if samples < 2:
+        raise ValueError(f"{name} must be at least 2 to estimate a standard error, got {samples}")
+    return samples

@@ -1,0 +1,319 @@
+"""Shared internal linear algebra and graph helpers (private module).
+
+Everything here works on matrices that a public function has already
+validated (float64, nonnegative, dense ``numpy.ndarray`` or canonical
+``scipy.sparse.csr_array``) and never validates again. The public modules
+import these helpers instead of each other's private functions:
+
+* the Hadamard square ``A = P ⊙ P`` (:func:`hadamard`), blocks of a matrix
+  (:func:`submatrix`), dense copies (:func:`dense`);
+* the transition graph: strongly connected components that carry a closed
+  walk (:func:`cyclic_components_of`) and deterministic cycles
+  (:func:`deterministic_cycle_of`);
+* eigenvalues with an exact power-of-2 rescaling (:func:`eigvals_scaled`) and
+  the Perron root of one strongly connected block (:func:`perron_root`);
+* diagonals of matrix powers, in floating point (:func:`power_diagonals`) and
+  exactly, in integers, for a 0/1 support matrix
+  (:func:`support_power_diagonals`), and exact division (:func:`exact_divide`).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy.sparse.csgraph import connected_components
+
+#: Blocks up to this size get all their eigenvalues from LAPACK; larger ones use ARPACK.
+DENSE_EIG_LIMIT = 1500
+
+#: Sparse products (sparse @ dense) are used when fewer than this fraction of entries is stored.
+SPARSE_FRACTION = 0.1
+
+
+# ---------------------------------------------------------------------------
+# Matrices
+
+
+def hadamard(P):
+    """``P ⊙ P`` of a validated matrix; sparse results store no zeros (squares that underflow are dropped)."""
+    if sp.issparse(P):
+        A = P.copy()
+        A.data = A.data * A.data
+        A.eliminate_zeros()
+        return A
+    return P * P
+
+
+def dense(X) -> np.ndarray:
+    """``X`` as a dense ndarray (``X`` itself when it already is one)."""
+    return X.toarray() if sp.issparse(X) else X
+
+
+def submatrix(X, idx: np.ndarray):
+    """The block ``X[idx][:, idx]``; the whole matrix (no copy) when ``idx`` is ``0..n-1``."""
+    if idx.size == X.shape[0] and np.array_equal(idx, np.arange(idx.size)):
+        return X
+    if sp.issparse(X):
+        return X[idx][:, idx]
+    return X[np.ix_(idx, idx)]
+
+
+# ---------------------------------------------------------------------------
+# The graph of a matrix
+
+
+def graph(X) -> sp.csr_array:
+    """A CSR copy of ``X`` without stored zeros: the edges ``i -> j`` with ``X[i, j] != 0``."""
+    G = sp.csr_array(X) if sp.issparse(X) else sp.csr_array(np.asarray(X))
+    G = G.copy()
+    G.eliminate_zeros()
+    return G
+
+
+def strong_cyclic_components(G: sp.csr_array) -> list[np.ndarray]:
+    """Strongly connected components of the graph ``G`` with two or more vertices or a self-loop.
+
+    Sorted index arrays, largest first (ties by smallest index).
+    """
+    n = G.shape[0]
+    _, labels = connected_components(G, directed=True, connection="strong")
+    sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
+    self_loop = np.zeros(n, dtype=bool)
+    diag = G.diagonal()
+    self_loop[diag > 0] = True
+    loop_labels = np.zeros(sizes.size, dtype=bool)
+    np.logical_or.at(loop_labels, labels, self_loop)
+    keep = np.flatnonzero((sizes >= 2) | loop_labels)
+    order = np.argsort(labels, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    comps = [np.sort(order[starts[c]:starts[c + 1]]).astype(np.int64) for c in keep]
+    comps.sort(key=lambda c: (-c.size, int(c[0])))
+    return comps
+
+
+def cyclic_components_of(X) -> list[np.ndarray]:
+    """:func:`strong_cyclic_components` of the graph of ``X``; a dense ``X`` with no zero entry is one component."""
+    if not sp.issparse(X) and X.size and float(X.min()) > 0.0:
+        return [np.arange(X.shape[0], dtype=np.int64)]  # complete graph with self-loops (no n^2 sparse copy)
+    return strong_cyclic_components(graph(X))
+
+
+def deterministic_cycle_of(P) -> np.ndarray | None:
+    """The largest cyclic component of the graph of entries ``>= 1``, or None (an exact test, no tolerance)."""
+    if sp.issparse(P):
+        G = graph(P)
+        G.data = (G.data >= 1.0).astype(np.float64)
+        G.eliminate_zeros()
+    else:  # only the entries equal to 1 become edges: no n^2 sparse copy of a dense P
+        G = sp.csr_array(np.asarray(P) >= 1.0, dtype=np.float64)
+    if G.nnz == 0:
+        return None
+    comps = strong_cyclic_components(G)
+    return comps[0] if comps else None
+
+
+# ---------------------------------------------------------------------------
+# Eigenvalues
+
+
+def eigvals_scaled(X: np.ndarray) -> np.ndarray:
+    """All eigenvalues of a dense square ``X`` (complex128), from LAPACK after an exact power-of-2 scaling.
+
+    scipy's ``eigvals`` (1.17, OpenBLAS) returns moduli of about 1e-138 for
+    matrices whose entries are all below about 1e-139; scaling the largest
+    entry into [0.5, 1) by a power of 2 (exact in binary floating point) and
+    scaling back avoids that.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.size == 0:
+        return np.zeros(0, dtype=np.complex128)
+    top = float(np.max(np.abs(X)))
+    if top == 0.0:
+        return np.zeros(X.shape[0], dtype=np.complex128)
+    e = math.frexp(top)[1]
+    lam = sla.eigvals(np.ldexp(X, -e), check_finite=False).astype(np.complex128)
+    return np.ldexp(lam.real, e) + 1j * np.ldexp(lam.imag, e)
+
+
+def perron_root(Xc) -> float:
+    """The spectral radius of one strongly connected nonnegative block (dense or sparse).
+
+    A single vertex gives its self-loop weight; a simple cycle whose weights
+    are all equal gives that weight exactly (a cycle of ones gives exactly 1);
+    otherwise all eigenvalues from LAPACK for blocks up to
+    :data:`DENSE_EIG_LIMIT`, and ARPACK's eigenvalue of largest real part
+    (for a nonnegative matrix, the Perron root) for larger ones, kept inside
+    the block's Frobenius interval ``[min row sum, max row sum]``.
+    """
+    m = Xc.shape[0]
+    if m == 1:
+        return float(Xc[0, 0])
+    if sp.issparse(Xc):
+        G = graph(Xc)
+        if np.all(np.diff(G.indptr) == 1) and np.all(G.data == G.data[0]):
+            return float(G.data[0])  # a simple cycle of equal weights w: ρ = w exactly
+    else:
+        nz = Xc != 0
+        if np.all(nz.sum(axis=1) == 1):
+            w = Xc[nz]
+            if np.all(w == w[0]):
+                return float(w[0])
+    if m <= DENSE_EIG_LIMIT:
+        rho = float(np.max(np.abs(eigvals_scaled(dense(Xc)))))
+    else:
+        v0 = np.full(m, 1.0 / np.sqrt(m))
+        lam = spla.eigs(sp.csr_array(Xc), k=1, which="LR", v0=v0, tol=1e-13, maxiter=100000,
+                        return_eigenvectors=False)
+        rho = float(lam[0].real)
+    # Perron-Frobenius: the root of an irreducible nonnegative block lies between its smallest and
+    # largest row sum; an eigensolver's last-bit error outside that interval is removed (a cycle of
+    # ones with tiny extra entries has row sums that round to 1, and ρ is 1 to rounding).
+    sums = np.asarray(Xc.sum(axis=1), dtype=np.float64).ravel()
+    return min(max(rho, float(sums.min())), float(sums.max()))
+
+
+# ---------------------------------------------------------------------------
+# Diagonals of matrix powers
+
+
+def diag_of_product(X: np.ndarray, Y: np.ndarray, block: int = 256) -> np.ndarray:
+    """``diag(X @ Y) = rowsum(X ⊙ Y^T)`` without forming the product, in cache-friendly row blocks."""
+    n = X.shape[0]
+    out = np.empty(n, dtype=np.result_type(X, Y))
+    for start in range(0, n, block):
+        rows = slice(start, min(start + block, n))
+        out[rows] = (X[rows, :] * Y[:, rows].T).sum(axis=1)
+    return out
+
+
+def power_diagonals(X, K: int, square_traces: bool = False):
+    """Diagonals of ``X^k`` (k = 1..K) as a (K, n) float array, and optionally ``Tr(X^{2k})``.
+
+    Without ``square_traces`` only the powers up to ``h = ceil(K / 2)`` are
+    formed and ``diag(X^(a+b)) = rowsum(X^a ⊙ (X^b)^T)``. With it, every power
+    up to ``K`` is formed once and ``Tr(X^(2k)) = Σ X^k ⊙ (X^k)^T``.
+    Every sum is over nonnegative terms, so there is no cancellation.
+    """
+    n = X.shape[0]
+    use_sparse = sp.issparse(X) and X.nnz < SPARSE_FRACTION * n * n
+    if sp.issparse(X) and not use_sparse:
+        X = X.toarray()
+
+    def step(D):
+        return X @ D if use_sparse else D @ X
+
+    first = X.toarray() if use_sparse else X
+    diags = np.zeros((K, n))
+    if square_traces:
+        squares = np.zeros(K)
+        D = first
+        for k in range(1, K + 1):
+            if k > 1:
+                D = step(D)
+            diags[k - 1] = np.diagonal(D)
+            squares[k - 1] = float(diag_of_product(D, D).sum())
+        return diags, squares
+    h = (K + 1) // 2
+    powers = [first]
+    for _ in range(h - 1):
+        powers.append(step(powers[-1]))
+    for k in range(1, K + 1):
+        if k <= h:
+            diags[k - 1] = np.diagonal(powers[k - 1])
+        elif k == h + 1 and use_sparse:
+            diags[k - 1] = np.asarray(X.multiply(powers[h - 1].T).sum(axis=1)).ravel()
+        else:
+            diags[k - 1] = diag_of_product(powers[h - 1], powers[k - h - 1])
+    return diags, None
+
+
+def _bits(limbs: list[np.ndarray], width: int) -> int:
+    """Number of bits of the largest value of a limb representation (an upper bound)."""
+    return int(limbs[-1].max()).bit_length() + width * (len(limbs) - 1)
+
+
+def _pieces(limbs: list[np.ndarray], width: int, piece: int):
+    """Yield ``(shift, array)`` with every array below ``2^piece``; their shifted sum is the value."""
+    mask = (1 << piece) - 1
+    for s, limb in enumerate(limbs):
+        top = int(limb.max()).bit_length()
+        if top <= piece:
+            yield s * width, limb
+            continue
+        for shift in range(0, top, piece):
+            yield s * width + shift, (limb >> shift) & mask
+
+
+def _to_python_ints(parts: list[tuple[int, np.ndarray]], n: int) -> np.ndarray:
+    """Sum ``values << shift`` over ``parts`` in Python ints (each int64 part is below 2^63)."""
+    total = [0] * n
+    for shift, values in parts:
+        total = [t + (int(v) << shift) for t, v in zip(total, values.tolist())]
+    out = np.empty(n, dtype=object)
+    out[:] = total
+    return out
+
+
+def support_power_diagonals(Bs: sp.csr_array, K: int) -> list[np.ndarray]:
+    """Exact diagonals of ``B^k`` (k = 1..K) of a 0/1 int64 CSR matrix, as object arrays of Python ints.
+
+    The dense powers ``B^2 .. B^h``, ``h = ceil(K / 2)``, are kept as int64
+    limbs in base ``2^W`` with ``W`` chosen so that ``B @ limb`` (at most
+    ``max degree * 2^W``) cannot overflow; carries are propagated after each
+    product. For ``k > h``, ``diag(B^k) = rowsum(B^h ⊙ (B^(k-h))^T)`` is
+    summed in pieces small enough that no int64 row sum overflows.
+    """
+    n = Bs.shape[0]
+    degree = int(np.diff(Bs.indptr).max()) if Bs.nnz else 0
+    W = 62 - max(degree, 1).bit_length()
+    mask = (1 << W) - 1
+    budget = 62 - n.bit_length()
+    h = (K + 1) // 2
+    Bf = Bs.astype(np.float64)
+    powers = [[Bs.toarray()]]
+    for _ in range(h - 1):
+        if len(powers[-1]) == 1 and _bits(powers[-1], W) + max(degree, 1).bit_length() <= 52:
+            # Every value stays below 2^52: the float64 product is exact (and faster than int64).
+            product = Bf @ powers[-1][0].astype(np.float64)
+            powers.append([product.astype(np.int64)])
+            continue
+        carry = None
+        limbs = []
+        for limb in powers[-1]:
+            limb = np.asarray(Bs @ limb)
+            if carry is not None:
+                limb = limb + carry
+            carry = limb >> W
+            limbs.append(limb & mask)
+        while carry.any():
+            limbs.append(carry & mask)
+            carry = carry >> W
+        powers.append(limbs)
+    out = []
+    for k in range(1, K + 1):
+        if k <= h:
+            parts = [(s * W, np.diagonal(limb)) for s, limb in enumerate(powers[k - 1])]
+        elif k == h + 1:
+            # Pair with B itself (sparse, 0/1): row sums stay below degree * 2^W.
+            parts = [(s * W, np.asarray(Bs.multiply(limb.T).sum(axis=1)).ravel()) for s, limb in enumerate(powers[h - 1])]
+        else:
+            x, y = powers[h - 1], powers[k - h - 1]
+            by = _bits(y, W)
+            wy = max(1, min(by, budget // 2))
+            wx = max(1, budget - wy)
+            ys = list(_pieces(y, W, wy))
+            parts = [(sx + sy, diag_of_product(px, py)) for sx, px in _pieces(x, W, wx) for sy, py in ys]
+        out.append(_to_python_ints(parts, n))
+    return out
+
+
+def exact_divide(x: float, d) -> float:
+    """``x / d`` for a float ``x`` and an int or Fraction ``d`` of any size, correctly rounded; 0 when ``d == 0``."""
+    if d == 0:
+        return 0.0
+    return float(Fraction(x) / d)
