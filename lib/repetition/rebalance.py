@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_positive_int, check_real
+from .estimate import add_delta
 
 __all__ = ["RebalancedEncoding", "rebalanced_encoding"]
 
@@ -58,7 +59,12 @@ class RebalancedEncoding:
 
 
 def _estimate(ids: np.ndarray, last: np.ndarray, n: int, delta: float):
-    """Observed bigram keys ``i * n + j`` and their smoothed probabilities."""
+    """Observed bigram keys ``i * n + j`` and their add-δ probabilities (:func:`repetition.add_delta`).
+
+    The same estimate as :func:`repetition.transition_matrix` of the corpus's
+    bigram counts, for the observed pairs only: with δ > 0 every one of the
+    n² entries is positive, and only the largest ones matter here.
+    """
     inside = ~last[:-1]
     keys = ids[:-1][inside] * n + ids[1:][inside]
     if n * n <= _BINCOUNT_LIMIT:
@@ -68,8 +74,7 @@ def _estimate(ids: np.ndarray, last: np.ndarray, n: int, delta: float):
     else:
         uniq, cnt = np.unique(keys, return_counts=True)
     totals = np.bincount(ids, minlength=n).astype(np.float64)  # each occurrence is followed by a token or the end
-    prob = (cnt + delta) / (totals[uniq // n] + (n + 1) * delta)
-    return uniq, prob
+    return uniq, add_delta(cnt, totals[uniq // n], n, delta)
 
 
 def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: float = 1.0,
