@@ -1,25 +1,29 @@
-"""The exact repetition rate ``R = Σ_{k>=1} Tr((P ⊙ P)^k)`` and its terms.
+"""The repetition rate ``R = Σ_{k>=1} Tr((P ⊙ P)^k)``: exactly, term by term, and as a certified series.
 
 Book, Chapter 1: ``R`` is the expected number of repeated subsequences
 (closed walks written twice in a row) per start token, summed over start
 tokens; in closed form ``R = Tr(A (I - A)^{-1})`` with ``A = P ⊙ P`` whenever
-the spectral radius of ``A`` is below 1 (eq. ``eq-R-closed``).
+the spectral radius of ``A`` is below 1 (eq. ``eq-R-closed``). This module is
+the one home of ``R`` (:func:`repetition_rate`), of its terms ``Tr(A^k)``
+(:func:`repetition_terms`) and of its partial sums with a proven tail bound
+(:func:`repetition_rate_series`, book, Chapter 5).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_transition_matrix, check_positive_int
-from . import _sparse_rate
+from . import _linalg, _sparse_rate
 from ._sparse_rate import _dense_trace
-from .graph import _cyclic_components_of, _deterministic_cycle_unchecked
+from ._validation import check_positive_int, check_real
+from .chain import as_chain
 
-__all__ = ["repetition_rate", "repetition_terms", "ConditioningWarning"]
+__all__ = ["repetition_rate", "repetition_terms", "repetition_rate_series", "SeriesResult", "ConditioningWarning"]
 
 #: Components up to this size are handled with dense LAPACK; larger sparse
 #: ones by elimination of cheap vertices first (``_sparse_rate``).
@@ -34,23 +38,6 @@ _TERMS_MEMORY = 2 * 1024**3
 
 class ConditioningWarning(RuntimeWarning):
     """The spectral radius of ``P ⊙ P`` is so close to 1 that rounding limits the accuracy of R."""
-
-
-def _component(A, idx):
-    if idx.size == A.shape[0] and np.array_equal(idx, np.arange(idx.size)):  # the whole matrix: no copy
-        return A
-    if sp.issparse(A):
-        return A[idx][:, idx]
-    return A[np.ix_(idx, idx)]
-
-
-def _hadamard_square_checked(P):
-    if sp.issparse(P):
-        A = P.copy()
-        A.data = A.data * A.data
-        A.eliminate_zeros()
-        return A
-    return P * P
 
 
 def _dense_component_rate(Ac: np.ndarray) -> tuple[float, float]:
@@ -74,7 +61,7 @@ def repetition_rate(P) -> float:
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix over n tokens: ``P[i, j]`` is the probability that
         token ``j`` follows token ``i``; entries >= 0 and row sums <= 1 (the
         missing mass is the end token). Real floating or integer dtype.
@@ -134,15 +121,13 @@ def repetition_rate(P) -> float:
     >>> repetition_rate([[0.0, 1.0], [1.0, 0.0]])
     inf
     """
-    P = as_transition_matrix(P)
-    if _deterministic_cycle_unchecked(P) is not None:
+    chain = as_chain(P)
+    if chain.deterministic_cycle is not None:
         return math.inf
-    A = _hadamard_square_checked(P)
-    comps = _cyclic_components_of(A)
     total = 0.0
     worst = 0.0
-    for idx in comps:
-        value, growth = _component_rate(_component(A, idx))
+    for _, Ac in chain.blocks():
+        value, growth = _component_rate(Ac)
         total += value
         worst = max(worst, growth)
     condition = 2.0 * worst
@@ -161,7 +146,7 @@ def repetition_terms(P, K: int) -> np.ndarray:
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (entries >= 0, row sums <= 1).
     K : int
         Number of terms, K >= 1.
@@ -187,13 +172,11 @@ def repetition_terms(P, K: int) -> np.ndarray:
     >>> repetition_terms([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]], 6).tolist()
     [0.0, 0.0, 0.046875, 0.0, 0.0, 0.000732421875]
     """
-    P = as_transition_matrix(P)
+    chain = as_chain(P)
     K = check_positive_int(K, "K")
-    A = _hadamard_square_checked(P)
     terms = np.zeros(K, dtype=np.float64)
     half = (K + 1) // 2
-    for idx in _cyclic_components_of(A):
-        Ac = _component(A, idx)
+    for idx, Ac in chain.blocks():
         m = idx.size
         if sp.issparse(Ac) and Ac.nnz < 0.1 * m**2 and m <= _TERMS_SPARSE_DENSE_LIMIT:
             # Sparse block, dense powers: (sparse) @ (dense) products cost nnz * m flops each.
@@ -236,3 +219,126 @@ def repetition_terms(P, K: int) -> np.ndarray:
             else:
                 terms[k - 1] += float((X * Y.T).sum())
     return terms
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """A partial sum of ``R = Σ_k Tr(A^k)`` with a certified bound on the rest.
+
+    Attributes
+    ----------
+    value : float
+        ``R_K = Σ_{k=1}^{K} Tr(A^k)``, a lower bound on ``R`` (every term is
+        >= 0); ``math.inf`` when ``R`` is infinite (deterministic cycle).
+    tail_bound : float
+        A proven upper bound on ``R - R_K`` (truncation only; floating-point
+        rounding of the computed terms is not included), so
+        ``value <= R <= value + tail_bound``. 0.0 when ``value`` is infinite.
+    terms : int
+        ``K``, the number of terms summed.
+    block : int
+        The ``m`` of the certificate ``||A^m||_∞ < 1`` behind ``tail_bound``
+        (0 if none was needed).
+    """
+
+    value: float
+    tail_bound: float
+    terms: int
+    block: int
+
+
+def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> SeriesResult:
+    """Sum ``R = Σ_k Tr(A^k)`` term by term until a proven tail bound is below ``tol``.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (entries >= 0, row sums <= 1). The powers of ``A``
+        restricted to the tokens on cycles are formed densely: each term costs
+        one (sparse or dense) matrix product with an m x m dense matrix.
+    tol : float, default 1e-10
+        Absolute tolerance, ``> 0``: stop once the certified tail bound is at
+        most ``tol``.
+    max_terms : int, default 100000
+        Give up after this many terms (a ``RuntimeWarning`` is issued and the
+        result still carries a valid, larger tail bound, ``inf`` if no
+        certificate was found).
+
+    Returns
+    -------
+    SeriesResult
+        ``value`` (the partial sum ``R_K``), ``tail_bound``, ``terms`` (``K``)
+        and ``block`` (``m``), with ``value <= R <= value + tail_bound``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, ``tol`` (must be a finite number > 0) or
+        ``max_terms`` (integer >= 1).
+
+    Notes
+    -----
+    Book, Chapter 5, theorem ``thm-series-tail``. Let ``σ_k = 1ᵀ A^k 1`` (the
+    sum of all entries of ``A^k``) and ``c_j = ||A^j||_∞`` (its largest row
+    sum). Since ``A >= 0``, ``Tr(A^k) <= σ_k`` and ``A^j 1 <= c_j 1``, so
+    ``Σ_{k>K} Tr(A^k) <= Σ_{j>=1} 1ᵀ A^K A^j 1 <= σ_K Σ_{j>=1} c_j``; by
+    submultiplicativity ``c_{qm+u} <= c_m^q c_u``, hence
+    ``Σ_j c_j <= (c_1 + ... + c_m) / (1 - c_m)`` for any ``m`` with
+    ``c_m < 1``. The tail bound is ``σ_K`` times the smallest such quotient
+    over ``m <= K``; it exists as soon as some ``c_m < 1``, which happens
+    for large ``m`` exactly when ``ρ(A) < 1``. ``A`` is first restricted to
+    its strongly connected components that carry a cycle, with the edges
+    between components removed (closed walks never use them), which keeps
+    ``σ_k`` close to the traces. Unlike a
+    stop-at-the-first-small-term rule, this is not fooled by periodic chains
+    whose first traces vanish.
+
+    Examples
+    --------
+    >>> res = repetition_rate_series([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]], tol=1e-12)
+    >>> res.terms > 3, abs(res.value - 3 * 0.25**3 / (1 - 0.25**3)) <= res.tail_bound + 1e-15
+    (True, True)
+    """
+    chain = as_chain(P)
+    tol = check_real(tol, "tol", 0.0, None, low_open=True)
+    max_terms = check_positive_int(max_terms, "max_terms")
+    if chain.deterministic_cycle is not None:
+        return SeriesResult(math.inf, 0.0, 0, 0)
+    comps = chain.hadamard_components
+    if not comps:
+        return SeriesResult(0.0, 0.0, 0, 0)
+    idx = np.concatenate(comps)
+    label = np.repeat(np.arange(len(comps)), [c.size for c in comps])
+    Ac = _linalg.submatrix(chain.A, idx)
+    if sp.issparse(Ac):  # drop the edges between components
+        coo = sp.coo_array(Ac)
+        same = label[coo.row] == label[coo.col]
+        Ac = sp.csr_array((coo.data[same], (coo.row[same], coo.col[same])), shape=Ac.shape)
+        if Ac.nnz > 0.1 * idx.size**2:
+            Ac = Ac.toarray()
+    else:
+        Ac = Ac * (label[:, None] == label[None, :])
+    X = Ac.toarray() if sp.issparse(Ac) else Ac.copy()
+    value = 0.0
+    norm_sum = 0.0  # c_1 + ... + c_K
+    best_m, best_u = 0, math.inf  # U = min_m (c_1 + ... + c_m) / (1 - c_m) >= Σ_j ||A^j||_∞
+    tail = math.inf
+    for K in range(1, max_terms + 1):
+        value += float(np.trace(X))
+        row = X.sum(axis=1)
+        s_K, c_K = float(row.sum()), float(row.max())
+        norm_sum += c_K
+        if c_K < 1.0 and norm_sum / (1.0 - c_K) < best_u:
+            best_m, best_u = K, norm_sum / (1.0 - c_K)
+        if s_K == 0.0:  # A^K = 0: the series has ended
+            return SeriesResult(value, 0.0, K, best_m)
+        tail = s_K * best_u
+        if tail <= tol:
+            return SeriesResult(value, tail, K, best_m)
+        X = Ac @ X
+    warnings.warn(
+        f"repetition_rate_series: tail bound {tail:.3g} still above tol={tol:g} after max_terms={max_terms} terms",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return SeriesResult(value, tail, max_terms, best_m)

@@ -1,0 +1,347 @@
+"""The paper's average repetition probability (ARP) in all its forms, and its Theorem 1 with the corollaries.
+
+Fu et al. (2021), Definition 2.3, define ``ARP = Σ_k Tr(B^(2k)) / (ζn)^k``
+(``B`` is the book's ``P``; ``ζn`` the mean number of successors per token).
+The book (Chapter 3, eq. ``eq-paper-term``) shows that the derivation gives
+``Tr(P^k ⊙ P^k)`` where the paper prints ``Tr(P^(2k))``: :func:`arp_terms` is
+the one home of both terms ("printed" and "corrected"), :func:`arp_tail_bound`
+bounds what the terms after the K-th add up to (Chapter 7, eq.
+``eq-arp-tail``). :func:`paper_theorem1` is the closed form
+``tr(P²(ζnI - P²)^{-1})`` of the printed series with the paper's nuclear-norm
+bound, and the same with ``A = P ⊙ P``; :func:`paper_corollaries` its
+row-variance and diagonal-dominance corollaries, as read by the book
+(Chapter 9, ``thm-ar-paper-theorem1``, ``thm-ar-corollaries``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from . import _linalg
+from ._validation import check_choice, check_positive_int
+from .chain import as_chain
+from .frobenius import row_square_sums
+
+__all__ = ["arp_terms", "arp_tail_bound", "PaperTheorem1", "paper_theorem1", "PaperCorollaries", "paper_corollaries"]
+
+#: The two forms of the ARP term: as the derivation gives it, and as the paper prints it.
+_ARP_FORMS = ("corrected", "printed")
+
+#: For K > 2 and up to this n the ARP terms come from dense powers of P (n x n arrays); otherwise
+#: from sparse powers, which are cheap for K <= 2 and fill in with k (word-level vocabularies).
+DENSE_POWER_LIMIT = 5000
+
+#: Largest n for the dense SVD-based quantities of Theorem 1.
+DENSE_LIMIT = 3000
+
+
+def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
+    """The first K terms of the paper's average repetition probability (ARP).
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (entries >= 0, row sums <= 1).
+    K : int
+        Number of terms, >= 1. For K > 2 and up to n = 5,000 tokens the
+        powers of ``P`` are formed densely (n x n arrays, shared with the
+        lower bounds through the chain); otherwise as sparse matrices, whose
+        cost grows fast with K: term k needs ``P^k`` (printed form) or
+        ``P^(k-1)`` (corrected form), which fill in fast at word scale; K = 1
+        needs only ``P`` itself.
+    form : {"corrected", "printed"}
+        ``"printed"``: term ``Tr(P^(2k)) / (ζn)^k``, Definition 2.3 of Fu et
+        al. (2021) as printed; ``"corrected"``: term
+        ``Tr(P^k ⊙ P^k) / (ζn)^k = Σ_i ((P^k)_ii)² / (ζn)^k``, the form the
+        derivation actually gives (Su 2021, section 原文下界; book, Chapter 3).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (K,)
+        Term ``k`` at index ``k - 1``; ``ζn = nnz(P) / n`` is the mean number
+        of successors per token (:attr:`repetition.BigramChain.zeta_n`). Their
+        sum is the ARP truncated after K terms (book, Chapter 7, eq.
+        ``eq-arp-tail``). The printed term is the paper's ``T_k`` of the book's
+        Chapter 3 (eq. ``eq-paper-term``); ``n`` times it is the term on the
+        scale of ``Tr(A^k)`` (summed over start tokens, Su 2021, 原文下界), and
+        ``n`` times the corrected term is
+        ``zeta_estimate_term(P, k, form="rows")``. This function is the one
+        home of both terms.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P`` or ``K``, or an unknown ``form``.
+
+    Examples
+    --------
+    >>> P = [[0.0, 0.5], [0.5, 0.0]]
+    >>> arp_terms(P, 2, "printed").tolist()    # Tr(P^2) = 0.5, Tr(P^4) = 0.125, ζn = 1
+    [0.5, 0.125]
+    >>> arp_terms(P, 2, "corrected").tolist()  # diag(P) = 0, diag(P^2) = (1/4, 1/4)
+    [0.0, 0.125]
+    """
+    chain = as_chain(P)
+    K = check_positive_int(K, "K")
+    form = check_choice(form, "form", _ARP_FORMS)
+    P = chain.P
+    c = float(chain.zeta_n)
+    if c == 0:
+        return np.zeros(K)
+    ks = np.arange(1, K + 1, dtype=np.float64)
+    if K > 2 and chain.n <= DENSE_POWER_LIMIT:
+        # dense powers (sparse @ dense products for a sparse P), shared with the lower bounds
+        diags, squares = chain.power_diagonals(K)
+        values = squares if form == "printed" else (diags * diags).sum(axis=1)
+        return values / c**ks
+    terms = np.empty(K)
+    PT = P.T.tocsr() if sp.issparse(P) else P.T
+    # printed form: term k needs P^k; corrected form: term k needs P^(k-1)
+    power = P  # P^k (printed) or P^(k-1) (corrected, from k = 2 on)
+    for k in range(1, K + 1):
+        if form == "printed":
+            if k > 1:
+                power = power @ P
+            # Tr(P^k P^k) = Σ_ij (P^k)_ij (P^k)_ji
+            M = power.multiply(power.T) if sp.issparse(power) else power * power.T
+            value = float(M.sum())
+        else:
+            if k == 1:
+                diag = P.diagonal()
+            else:
+                if k > 2:
+                    power = power @ P
+                # (P^k)_ii = Σ_j (P^(k-1))_ij P_ji
+                M = power.multiply(PT) if sp.issparse(power) else power * PT
+                diag = np.asarray(M.sum(axis=1)).ravel()
+            value = float(np.sum(np.asarray(diag) ** 2))
+        terms[k - 1] = value / c**k
+    return terms
+
+
+def arp_tail_bound(P, K: int) -> float:
+    """An upper bound on what the ARP terms after the K-th add up to.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (entries >= 0, row sums <= 1).
+    K : int
+        Number of terms already summed, >= 1.
+
+    Returns
+    -------
+    float
+        ``||P||_F² (ζn)^(-K) / (ζn - 1)`` when ``ζn > 1``, else ``inf``. Both
+        forms' terms with ``k >= 2`` are at most ``||P||_F² / (ζn)^k``:
+        ``|Tr(P^(2k))| <= Σ|λ|^(2k) <= Σ|λ|² <= ||P||_F²`` by Schur's
+        inequality and ``ρ(P) <= 1``; ``Σ_i ((P^k)_ii)² <= Tr(P^k)`` since
+        ``0 <= (P^k)_ii <= 1``, and ``Tr(P^k) <= Σ|λ|^k <= ||P||_F²`` for
+        ``k >= 2`` (book, Chapter 7, eq. ``eq-arp-tail``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P`` or ``K``.
+
+    Examples
+    --------
+    >>> arp_tail_bound([[0.0, 0.5], [0.5, 0.0]], 1)   # ζn = 1: no geometric decay
+    inf
+    """
+    chain = as_chain(P)
+    K = check_positive_int(K, "K")
+    c = float(chain.zeta_n)
+    if c <= 1:
+        return float("inf")
+    fro2 = float(row_square_sums(chain).sum())
+    return fro2 * c ** (-K) / (c - 1.0)
+
+
+@dataclass(frozen=True)
+class PaperTheorem1:
+    """The quantities of the paper's Theorem 1, as printed and with ``P ⊙ P``.
+
+    Attributes
+    ----------
+    zeta_n : float
+        ``ζn``: the mean number of successors per token.
+    rho_p2 : float
+        ``ρ(P²) = ρ(P)²``; the printed series converges iff ``ζn > ρ(P²)``.
+    arp_printed : float
+        ``tr(P²(ζnI - P²)^{-1}) = Σ_k tr(P^(2k)) / (ζn)^k`` (``inf`` if it diverges).
+    bound_printed : float
+        ``||P²||_* / σ_min(ζnI - P²)``, the printed upper bound.
+    nuclear_p2, sigma_min_p2 : float
+        Its numerator and denominator.
+    arp_hadamard : float
+        ``tr(A(ζnI - A)^{-1}) = Σ_k tr(A^k) / (ζn)^k`` with ``A = P ⊙ P``.
+    bound_hadamard : float
+        ``||A||_* / σ_min(ζnI - A)``.
+    """
+
+    zeta_n: float
+    rho_p2: float
+    arp_printed: float
+    bound_printed: float
+    nuclear_p2: float
+    sigma_min_p2: float
+    arp_hadamard: float
+    bound_hadamard: float
+
+
+def _resolvent_trace(X: np.ndarray, c: float) -> float:
+    """tr(X (cI - X)^{-1}) for a nonnegative X with ρ(X) < c."""
+    n = X.shape[0]
+    return float(np.trace(sla.solve(c * np.eye(n) - X, X, check_finite=False)))
+
+
+def paper_theorem1(P) -> PaperTheorem1:
+    """The closed form of the paper's ARP and its nuclear-norm bound (Theorem 1).
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        Transition matrix (the paper's ``B``); entries >= 0, row sums <= 1.
+
+    Returns
+    -------
+    PaperTheorem1
+        With ``ζn = nnz(P)/n``: the printed closed form
+        ``tr(P²(ζnI - P²)^{-1})`` and bound ``||P²||_* / σ_min(ζnI - P²)``
+        (nuclear norm over smallest singular value), and the same two numbers
+        with ``A = P ⊙ P`` in place of ``P²``. A series that diverges
+        (``ζn <= ρ``) gives ``inf`` for the closed form and its bound.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, or ``n > 3000``.
+
+    Notes
+    -----
+    Book, Chapter 9, theorem ``thm-ar-paper-theorem1`` (the book's reading of
+    Fu et al. 2021, Theorem 1): ``Σ_k (X/c)^k = X(cI - X)^{-1}`` for
+    ``ρ(X) < c`` and ``|tr(XY)| <= ||X||_* ||Y||_2`` (von Neumann).
+
+    Examples
+    --------
+    >>> t = paper_theorem1([[0.5, 0.5], [0.5, 0.5]])   # ζn = 2, P² = P
+    >>> round(t.arp_printed, 12), round(t.bound_printed, 12)
+    (1.0, 1.0)
+    """
+    chain = as_chain(P)
+    P = chain.dense_or_refuse(DENSE_LIMIT, "Theorem 1")
+    n = chain.n
+    c = float(chain.zeta_n)
+    P2 = P @ P
+    A = _linalg.dense(chain.A)
+    rho_p2 = float(np.max(np.abs(_linalg.eigvals_scaled(P)))) ** 2
+    rho_a = float(np.max(np.abs(_linalg.eigvals_scaled(A))))
+    nuc = float(sla.svdvals(P2, check_finite=False).sum())
+    smin = float(sla.svdvals(c * np.eye(n) - P2, check_finite=False).min())
+    nuc_a = float(sla.svdvals(A, check_finite=False).sum())
+    smin_a = float(sla.svdvals(c * np.eye(n) - A, check_finite=False).min())
+    if c > rho_p2:
+        arp = _resolvent_trace(P2, c)
+        bound = nuc / smin
+    else:
+        arp = bound = math.inf
+    if c > rho_a:
+        arp_a = _resolvent_trace(A, c)
+        bound_a = nuc_a / smin_a
+    else:
+        arp_a = bound_a = math.inf
+    return PaperTheorem1(float(c), rho_p2, arp, bound, nuc, smin, arp_a, bound_a)
+
+
+@dataclass(frozen=True)
+class PaperCorollaries:
+    """The row-variance and diagonal-dominance forms of the Theorem 1 bound.
+
+    Attributes
+    ----------
+    zeta_n : float
+        ``ζn``.
+    row_variances : numpy.ndarray, shape (n,)
+        ``v_i = (1/n) Σ_j (P_ij - s_i/n)²``, the variance of row i's n entries.
+    frobenius_sq : float
+        ``||P||_F² = n Σ_i v_i + Σ_i s_i² / n`` (``s_i`` the row sums), an
+        upper bound on ``||P²||_*``.
+    outflow, inflow : numpy.ndarray, shape (n,)
+        Row sums and column sums of ``P²``: the two-step probability mass
+        leaving token i, and arriving at token j summed over all starts.
+    sigma_min_lower : float
+        ``ζn - max_i (outflow_i + inflow_i) / 2``, a lower bound on
+        ``σ_min(ζnI - P²)`` (meaningful when positive).
+    corollary_1_1 : float
+        ``||P||_F² / σ_min(ζnI - P²)`` (``inf`` when ``ζn <= ρ(P²)``).
+    corollary_1_2 : float
+        ``||P||_F² / sigma_min_lower`` (``inf`` when that is <= 0).
+    """
+
+    zeta_n: float
+    row_variances: np.ndarray
+    frobenius_sq: float
+    outflow: np.ndarray
+    inflow: np.ndarray
+    sigma_min_lower: float
+    corollary_1_1: float
+    corollary_1_2: float
+
+
+def paper_corollaries(P) -> PaperCorollaries:
+    """Corollaries 1.1 (row variances) and 1.2 (diagonal dominance) of the paper, as read by the book.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        Transition matrix (entries >= 0, row sums <= 1).
+
+    Returns
+    -------
+    PaperCorollaries
+        Each bound is at least :attr:`PaperTheorem1.bound_printed`, hence at
+        least the printed ARP: ``||P²||_* <= ||P||_F²`` (Hölder) gives
+        Corollary 1.1; ``σ_min(M) >= λ_min((M + Mᵀ)/2)`` and Gershgorin's
+        theorem on that symmetric part give Corollary 1.2, whose denominator
+        shrinks as the largest *inflow* (column sum of ``P²``) grows.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, or ``n > 3000``.
+
+    Notes
+    -----
+    Book, Chapter 9, theorem ``thm-ar-corollaries``. The printed statements of
+    Corollaries 1.1-1.2 of Fu et al. (2021) are not reproduced; this is the
+    book's reading: the same two ideas (a row-variance numerator, a
+    diagonal-dominance denominator), derived in full.
+
+    Examples
+    --------
+    >>> c = paper_corollaries([[0.5, 0.5], [0.5, 0.5]])
+    >>> c.row_variances.tolist(), c.frobenius_sq, c.sigma_min_lower, c.corollary_1_2
+    ([0.0, 0.0], 1.0, 1.0, 1.0)
+    """
+    chain = as_chain(P)
+    P = chain.dense_or_refuse(DENSE_LIMIT, "Corollary 1.1")
+    n = chain.n
+    c = float(chain.zeta_n)
+    P2 = P @ P
+    s = P.sum(axis=1)
+    var = ((P - s[:, None] / n) ** 2).mean(axis=1)
+    fro2 = float(np.sum(_linalg.dense(chain.A)))
+    outflow = P2.sum(axis=1)
+    inflow = P2.sum(axis=0)
+    lower = float(c - np.max(outflow + inflow) / 2.0)
+    t = paper_theorem1(chain)
+    c11 = fro2 / t.sigma_min_p2 if math.isfinite(t.arp_printed) else math.inf
+    c12 = fro2 / lower if lower > 0 else math.inf
+    return PaperCorollaries(float(c), var, fro2, outflow, inflow, lower, c11, c12)
