@@ -34,7 +34,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix, check_positive_int, check_real
+from ._validation import ROW_SUM_TOLERANCE, check_positive_int, check_real
+from .chain import as_chain
 
 __all__ = ["greedy", "top_k", "top_p", "temperature", "beam_search"]
 
@@ -47,7 +48,7 @@ class _Rows:
     decreasing value, then by increasing column (the end token is column n)."""
 
     def __init__(self, P):
-        P = as_transition_matrix(P)
+        P = as_chain(P).P
         self.sparse = sp.issparse(P)
         n = P.shape[0]
         self.n = n
@@ -113,7 +114,7 @@ def greedy(P):
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (entries >= 0, row sums <= 1; the missing mass is
         the end token, see the module's input convention).
 
@@ -148,7 +149,7 @@ def top_k(P, k: int):
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (module input convention: the end token is the
         implicit last column ``1 - row sum`` and competes like any token).
     k : int
@@ -191,7 +192,7 @@ def top_p(P, p: float):
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (module input convention: the end token is the
         implicit last column ``1 - row sum`` and competes like any token).
     p : float
@@ -239,7 +240,7 @@ def temperature(P, t: float):
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (module input convention: the end token is the
         implicit last column ``1 - row sum`` and is rescaled like any token).
     t : float
@@ -294,7 +295,7 @@ def beam_search(P, start: int, width: int, length: int):
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (module input convention: ending after token ``i``
         has probability ``1 - Σ_j P[i, j]``).
     start : int
@@ -335,7 +336,7 @@ def beam_search(P, start: int, width: int, length: int):
     >>> [(seq, round(lp, 6)) for seq, lp in beam_search(P, 0, 2, 3)]
     [((0, 1, 0, 1), -0.721547), ((0, 1, -1), -1.021651)]
     """
-    P = as_transition_matrix(P)
+    P = as_chain(P).P
     n = P.shape[0]
     if isinstance(start, (bool, np.bool_)) or not isinstance(start, (int, np.integer)):
         raise TypeError(f"start must be an integer token index in [0, {n}), got {start!r}")

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_transition_matrix, check_generator, check_positive_int
+from ._validation import as_generator, check_positive_int, check_samples, check_starts
+from .chain import as_chain
 
-__all__ = ["sample_chains", "monte_carlo_repetition_rate", "MonteCarloEstimate", "END"]
+__all__ = ["END", "sample_chains", "repeat_events", "MonteCarloEstimate", "monte_carlo_repetition_rate"]
 
 #: Value written into a sampled chain after it has ended (the end token).
 END = -1
@@ -52,20 +53,21 @@ class _RowSampler:
         return out
 
 
-def sample_chains(P, starts, length: int, rng: np.random.Generator) -> np.ndarray:
+def sample_chains(P, starts, length: int, rng) -> np.ndarray:
     """Sample many bigram chains at once.
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix; the missing row mass ``1 - P[i].sum()`` is the
         probability that the chain ends after token ``i``.
     starts : array_like of int, shape (m,)
         The first token ``y0`` of each of the m chains, in ``0..n-1``.
     length : int
         Number of steps to sample after the start, >= 1.
-    rng : numpy.random.Generator
-        Source of randomness (seed it, e.g. ``np.random.default_rng(0)``).
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for :func:`numpy.random.default_rng`
+        (scipy's ``rng`` convention; seed it for reproducible chains).
 
     Returns
     -------
@@ -76,22 +78,22 @@ def sample_chains(P, starts, length: int, rng: np.random.Generator) -> np.ndarra
     Raises
     ------
     TypeError
-        If ``rng`` is not a ``numpy.random.Generator``, ``length`` is not an
-        integer, or ``starts`` is not integer-valued.
+        If ``rng`` cannot seed a generator, ``length`` is not an integer, or
+        ``starts`` is not integer-valued.
     ValueError
-        If ``starts`` holds a token outside ``0..n-1``, or ``P`` is invalid.
+        If ``starts`` holds a token outside ``0..n-1``, ``rng`` is a negative
+        seed, or ``P`` is invalid.
+
+    Examples
+    --------
+    >>> sample_chains([[0.0, 1.0], [0.5, 0.0]], [0, 1], 3, rng=0).tolist()
+    [[0, 1, 0, 1], [1, 0, 1, -1]]
     """
-    P = as_transition_matrix(P)
+    chain = as_chain(P)
     length = check_positive_int(length, "length")
-    check_generator(rng)
-    starts = np.asarray(starts)
-    if starts.ndim != 1 or starts.dtype.kind not in "iu":
-        raise TypeError(f"starts must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}")
-    n = P.shape[0]
-    if starts.size and (starts.min() < 0 or starts.max() >= n):
-        bad = starts[(starts < 0) | (starts >= n)][0]
-        raise ValueError(f"starts must hold tokens in 0..{n - 1}, got {bad}")
-    sampler = _RowSampler(P)
+    rng = as_generator(rng)
+    starts = check_starts(starts, chain.n)
+    sampler = _RowSampler(chain.P)
     Y = np.empty((starts.size, length + 1), dtype=np.int64)
     Y[:, 0] = starts
     for t in range(1, length + 1):
@@ -113,7 +115,19 @@ def repeat_events(Y: np.ndarray, K: int) -> np.ndarray:
     -------
     numpy.ndarray of bool, shape (m, K)
         Entry ``[c, k - 1]`` is true when ``Y[c, k] == Y[c, 0]`` and
-        ``Y[c, k + t] == Y[c, t]`` for ``t = 1..k``.
+        ``Y[c, k + t] == Y[c, t]`` for ``t = 1..k``: the event ``E_k`` of the
+        book's Chapter 1 (eq. ``eq-R-mc``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``K`` is not an integer >= 1, or ``Y`` has fewer than ``2K + 1``
+        columns.
+
+    Examples
+    --------
+    >>> repeat_events(np.array([[0, 1, 0, 1, 0]]), 2).tolist()   # y0..y2 = 0 1 0 and 0 1 0 1 0
+    [[False, True]]
     """
     K = check_positive_int(K, "K")
     if Y.ndim != 2 or Y.shape[1] < 2 * K + 1:
@@ -148,13 +162,48 @@ class MonteCarloEstimate:
     K: int
     per_k: np.ndarray
 
+    @classmethod
+    def from_chains(cls, Y: np.ndarray, K: int, n: int) -> "MonteCarloEstimate":
+        """The estimate from chains with uniform random starts: ``n`` times the mean number of events per chain.
 
-def monte_carlo_repetition_rate(P, K: int, samples: int, rng: np.random.Generator) -> MonteCarloEstimate:
+        Parameters
+        ----------
+        Y : numpy.ndarray of int64, shape (m, L), m >= 2, L >= 2K + 1
+            Sampled chains, each started at a uniformly drawn token.
+        K : int
+            Largest repeat length counted.
+        n : int
+            Number of tokens.
+
+        Returns
+        -------
+        MonteCarloEstimate
+            ``value = n * mean(count)`` with ``count`` the number of
+            ``k <= K`` whose event ``E_k`` (:func:`repeat_events`) happened on
+            a chain, ``stderr = n * sd(count) / sqrt(m)`` (sample standard
+            deviation) and ``per_k = n * mean(E_k)`` (book, Chapter 1, eq.
+            ``eq-R-mc``).
+
+        Examples
+        --------
+        >>> est = MonteCarloEstimate.from_chains(np.array([[0, 0, 0], [1, -1, -1]]), 1, 2)
+        >>> est.value, est.per_k.tolist()
+        (1.0, [1.0])
+        """
+        events = repeat_events(Y, K)
+        samples = events.shape[0]
+        counts = events.sum(axis=1).astype(np.float64)
+        value = n * counts.mean()
+        stderr = n * counts.std(ddof=1) / np.sqrt(samples)
+        return cls(float(value), float(stderr), samples, K, n * events.mean(axis=0))
+
+
+def monte_carlo_repetition_rate(P, K: int, samples: int, rng) -> MonteCarloEstimate:
     """Estimate ``R_K = Σ_{k<=K} Tr((P ⊙ P)^k)`` by sampling chains.
 
     Parameters
     ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
         Transition matrix (entries >= 0, row sums <= 1).
     K : int
         Largest repeat length counted (>= 1); each chain is sampled for
@@ -163,8 +212,8 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng: np.random.Generato
         tail ``R - R_K`` is negligible.
     samples : int
         Number of chains m (>= 2).
-    rng : numpy.random.Generator
-        Seeded source of randomness.
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for :func:`numpy.random.default_rng`.
 
     Returns
     -------
@@ -176,19 +225,18 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng: np.random.Generato
     Raises
     ------
     TypeError, ValueError
-        For invalid ``P``, ``K`` or ``samples``, or a non-Generator ``rng``.
+        For invalid ``P``, ``K``, ``samples`` or ``rng``.
+
+    Examples
+    --------
+    >>> est = monte_carlo_repetition_rate([[0.5]], 3, 1000, rng=0)   # R_3 = 1/4 + 1/16 + 1/64
+    >>> est.samples, abs(est.value - 0.328125) < 5 * est.stderr
+    (1000, True)
     """
-    P = as_transition_matrix(P)
+    chain = as_chain(P)
     K = check_positive_int(K, "K")
-    samples = check_positive_int(samples, "samples")
-    if samples < 2:
-        raise ValueError(f"samples must be at least 2 to estimate a standard error, got {samples}")
-    check_generator(rng)
-    n = P.shape[0]
-    starts = rng.integers(0, n, size=samples)
-    Y = sample_chains(P, starts, 2 * K, rng)
-    events = repeat_events(Y, K)
-    counts = events.sum(axis=1).astype(np.float64)
-    value = n * counts.mean()
-    stderr = n * counts.std(ddof=1) / np.sqrt(samples)
-    return MonteCarloEstimate(float(value), float(stderr), samples, K, n * events.mean(axis=0))
+    samples = check_samples(samples)
+    rng = as_generator(rng)
+    starts = rng.integers(0, chain.n, size=samples)
+    Y = sample_chains(chain, starts, 2 * K, rng)
+    return MonteCarloEstimate.from_chains(Y, K, chain.n)

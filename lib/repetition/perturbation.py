@@ -1,0 +1,373 @@
+"""A bigram with a fresh random perturbation at every step: a model of general autoregressive decoding.
+
+Book, Chapter 9 (Su 2021, section 一般解码; Fu et al. 2021, Theorem 2): a
+general autoregressive model is read as a bigram whose transition matrix is
+perturbed afresh at every step, ``B'_t = P + T_t`` with zero-mean ``T_t``
+(definition ``def-ar-perturbed``). This module draws the perturbations
+(:func:`perturbation_amplitudes`, :func:`perturbed_matrices`), computes the
+repetition terms of a chain whose matrix changes with the step
+(:func:`time_varying_repetition_terms`), their exact mean and variance
+(:func:`perturbed_rate_moments`, theorem ``thm-ar-perturbed``), and samples
+the perturbed chain for a Monte Carlo estimate (:func:`perturbed_chains`,
+:func:`monte_carlo_perturbed_rate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _linalg
+from ._validation import ROW_SUM_TOLERANCE, as_generator, check_positive_int, check_real, check_samples, check_starts
+from .chain import as_chain
+from .rate import repetition_terms
+from .sampling import END, MonteCarloEstimate
+
+__all__ = [
+    "perturbation_amplitudes",
+    "perturbed_matrices",
+    "time_varying_repetition_terms",
+    "PerturbedMoments",
+    "perturbed_rate_moments",
+    "perturbed_chains",
+    "monte_carlo_perturbed_rate",
+]
+
+#: Largest n for the perturbation, which works with dense n x n matrices.
+DENSE_LIMIT = 3000
+
+#: Largest n for the exact variance, which works with n² x n² matrices.
+MOMENT_LIMIT = 40
+
+
+
+
+def perturbation_amplitudes(P, delta: float) -> np.ndarray:
+    """Largest admissible amplitude of a symmetric ±c perturbation of each entry.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        Transition matrix; ``s_i`` its row sums.
+    delta : float
+        Target standard deviation δ >= 0 of every entry's perturbation.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n), float64
+        ``c_ij = min(δ, P_ij, P_ij (1 - s_i) / s_i)``: with independent signs
+        ``ε = ±1``, ``P_ij + c_ij ε_ij`` is never negative and row i never sums
+        above ``s_i + Σ_j c_ij <= 1``, so the perturbed matrix is a valid
+        transition matrix for every draw and its mean is exactly ``P``.
+        Entry (i, j) gets variance ``c_ij² <= δ²``; entries with
+        ``P_ij = 0``, and rows with no end-token mass (``s_i = 1``), get none.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P`` or a negative or non-finite ``delta``.
+
+    Notes
+    -----
+    Book, Chapter 9, definition ``def-ar-perturbed``.
+
+    Examples
+    --------
+    >>> perturbation_amplitudes([[0.4, 0.2], [0.5, 0.5]], 0.1).tolist()   # row 0 has end mass 0.4
+    [[0.1, 0.1], [0.0, 0.0]]
+    """
+    P = as_chain(P).dense_or_refuse(DENSE_LIMIT, "the perturbation")
+    delta = check_real(delta, "delta", 0.0, None, low_open=False)
+    s = P.sum(axis=1)
+    # slack = min((1 - s) / s, 1): above 1 it cannot bind (c <= P), so it is only divided out
+    # where s > 1/2, which also keeps a subnormal row sum from overflowing the quotient.
+    slack = np.divide(np.clip(1.0 - s, 0.0, None), s, out=np.ones_like(s), where=s > 0.5)
+    return np.minimum(np.minimum(delta, P), P * slack[:, None])
+
+
+def perturbed_matrices(P, delta: float, steps: int, rng, size: int | None = None) -> np.ndarray:
+    """Draw the step matrices ``B'_t = P + T_t`` of a perturbed bigram.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        The bigram transition matrix (the mean of every ``B'_t``).
+    delta : float
+        Perturbation size δ >= 0 (see :func:`perturbation_amplitudes`).
+    steps : int
+        Number of steps ``t = 1..steps`` (>= 1).
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for :func:`numpy.random.default_rng`.
+    size : int, optional
+        Number of independent models to draw (>= 1); adds a leading axis.
+
+    Returns
+    -------
+    numpy.ndarray, shape (steps, n, n) or (size, steps, n, n), float64
+        ``B'_t[i, j] = P_ij + c_ij ε_tij`` with independent signs ``ε = ±1``:
+        independent across steps and entries, zero-mean perturbations of
+        variance ``c_ij² <= δ²``; every ``B'_t`` is nonnegative with row sums
+        at most 1 (book, Chapter 9, definition ``def-ar-perturbed``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, ``delta``, ``steps``, ``size`` or ``rng``.
+
+    Examples
+    --------
+    >>> B = perturbed_matrices([[0.4, 0.2], [0.5, 0.5]], 0.1, 3, rng=0)
+    >>> B.shape, bool((B >= 0).all()), bool((B.sum(axis=2) <= 1).all())
+    ((3, 2, 2), True, True)
+    """
+    chain = as_chain(P)
+    c = perturbation_amplitudes(chain, delta)
+    P = chain.dense
+    steps = check_positive_int(steps, "steps")
+    rng = as_generator(rng)
+    shape = (steps,) if size is None else (check_positive_int(size, "size"), steps)
+    signs = rng.integers(0, 2, size=shape + P.shape) * 2.0 - 1.0
+    return P + c * signs
+
+
+def time_varying_repetition_terms(matrices, K: int) -> np.ndarray:
+    """Exact repetition terms of a chain whose transition matrix changes with the step.
+
+    Parameters
+    ----------
+    matrices : array_like, shape (..., T, n, n), T >= 2K
+        ``matrices[..., t - 1, :, :]`` is the transition matrix used at step
+        t (from ``y_{t-1}`` to ``y_t``); nonnegative, rows summing to <= 1.
+        Leading axes index independent models.
+    K : int
+        Largest repeat length (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K), float64
+        ``R'_k = tr(Π_{t=1}^{k} (B'_t ⊙ B'_{k+t}))`` for k = 1..K: summed over
+        the start token, the probability that ``y_0 .. y_{2k}`` is a closed
+        k-walk written twice, when step t uses ``B'_t`` (book, Chapter 9,
+        eq. ``eq-ar-Rprime``). With every ``B'_t = P`` it is ``Tr(A^k)``.
+
+    Raises
+    ------
+    TypeError
+        If ``K`` is not an integer or ``matrices`` has a non-real dtype.
+    ValueError
+        For a shape other than (..., T, n, n) with ``T >= 2K``, negative or
+        non-finite entries, or a row sum above 1.
+
+    Examples
+    --------
+    >>> P = np.array([[0.0, 0.5], [0.5, 0.0]])
+    >>> time_varying_repetition_terms(np.stack([P] * 4), 2).tolist()   # Tr(A) = 0, Tr(A^2) = 2/16
+    [0.0, 0.125]
+    """
+    K = check_positive_int(K, "K")
+    B = np.asarray(matrices)
+    if B.dtype.kind not in "fiu":
+        raise TypeError(f"matrices must have a real dtype, got dtype {B.dtype}")
+    if B.ndim < 3 or B.shape[-1] != B.shape[-2] or B.shape[-1] == 0 or B.shape[-3] < 2 * K:
+        raise ValueError(f"matrices must have shape (..., T, n, n) with T >= 2K = {2 * K}, got shape {B.shape}")
+    B = B.astype(np.float64)
+    if not np.all(np.isfinite(B)):
+        raise ValueError("matrices has NaN or infinite entries")
+    if np.any(B < 0):
+        raise ValueError(f"matrices has a negative entry ({float(B.min())!r})")
+    top = float(B.sum(axis=-1).max())
+    if top > 1.0 + ROW_SUM_TOLERANCE:
+        raise ValueError(f"matrices has a row summing to {top!r} > 1")
+    out = np.empty(B.shape[:-3] + (K,))
+    for k in range(1, K + 1):
+        X = B[..., 0, :, :] * B[..., k, :, :]
+        for t in range(1, k):
+            X = X @ (B[..., t, :, :] * B[..., k + t, :, :])
+        out[..., k - 1] = np.trace(X, axis1=-2, axis2=-1)
+    return out
+
+
+@dataclass(frozen=True)
+class PerturbedMoments:
+    """Exact mean and variance of the perturbed repetition terms ``R'_k``.
+
+    Attributes
+    ----------
+    mean : numpy.ndarray, shape (K,)
+        ``E R'_k = Tr(A^k)``.
+    variance : numpy.ndarray, shape (K,)
+        ``Var R'_k = Tr((A⊗A + E)^k) - Tr(A^k)²``.
+    sd_bound : float
+        ``Σ_k sqrt(Var R'_k)``, an upper bound on the standard deviation of
+        ``R'_K = Σ_{k<=K} R'_k`` (Minkowski).
+    """
+
+    mean: np.ndarray
+    variance: np.ndarray
+    sd_bound: float
+
+    def tail_bound(self, eps: float) -> float:
+        """Chebyshev: ``P(|R'_K - R_K| >= eps) <= min(1, sd_bound² / eps²)``.
+
+        Parameters
+        ----------
+        eps : float
+            Deviation, > 0.
+
+        Returns
+        -------
+        float
+            The bound, in [0, 1].
+        """
+        eps = check_real(eps, "eps", 0.0, None)
+        return float(min(1.0, self.sd_bound**2 / eps**2))
+
+
+def perturbed_rate_moments(P, delta: float, K: int) -> PerturbedMoments:
+    """Exact mean and variance of each ``R'_k`` under the perturbation of :func:`perturbed_matrices`.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 40
+        Transition matrix (entries >= 0, row sums <= 1).
+    delta : float
+        Perturbation size δ >= 0.
+    K : int
+        Largest repeat length (>= 1).
+
+    Returns
+    -------
+    PerturbedMoments
+        ``E R'_k = Tr(A^k)`` and ``Var R'_k = Tr((A⊗A + E)^k) - Tr(A^k)²``,
+        where the n² x n² matrix ``E`` is zero except
+        ``E[(i,i),(j,j)] = c_ij² (2 P_ij² + c_ij²)``, ``c`` from
+        :func:`perturbation_amplitudes` (book, Chapter 9, theorem
+        ``thm-ar-perturbed``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, ``delta`` or ``K``, or ``n > 40``.
+
+    Examples
+    --------
+    >>> m = perturbed_rate_moments([[0.4, 0.2], [0.2, 0.4]], 0.0, 2)
+    >>> m.mean.round(6).tolist(), m.variance.tolist()
+    ([0.32, 0.0544], [0.0, 0.0])
+    """
+    chain = as_chain(P)
+    chain.dense_or_refuse(MOMENT_LIMIT, "the exact variance")
+    K = check_positive_int(K, "K")
+    c = perturbation_amplitudes(chain, delta)
+    n = chain.n
+    A = _linalg.dense(chain.A)
+    M = np.kron(A, A)
+    diag = np.arange(n) * (n + 1)  # index of the pair (i, i)
+    M[np.ix_(diag, diag)] += c**2 * (2.0 * A + c**2)
+    mean = repetition_terms(chain, K)
+    second = np.empty(K)
+    Y = M.copy()
+    for k in range(K):
+        second[k] = np.trace(Y)
+        Y = Y @ M
+    variance = np.maximum(second - mean**2, 0.0)
+    return PerturbedMoments(mean, variance, float(np.sqrt(variance).sum()))
+
+
+def perturbed_chains(P, delta: float, starts, length: int, rng) -> np.ndarray:
+    """Sample chains of the perturbed bigram, drawing the row of ``B'_t`` afresh at every step.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        The bigram transition matrix.
+    delta : float
+        Perturbation size δ >= 0.
+    starts : array_like of int, shape (m,)
+        First token of each chain, in ``0..n-1``.
+    length : int
+        Steps after the start (>= 1).
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (m, length + 1)
+        Column t is ``y_t``, or :data:`repetition.END` after the chain ended.
+        Each chain is its own independent model: the row of ``B'_t`` it uses
+        at step t is drawn when needed (rows and steps are independent, so
+        this has the law of :func:`perturbed_matrices` followed by sampling).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, ``delta``, ``starts``, ``length`` or ``rng``.
+
+    Examples
+    --------
+    >>> perturbed_chains([[0.0, 1.0], [1.0, 0.0]], 0.1, [0, 1], 3, rng=0).tolist()
+    [[0, 1, 0, 1], [1, 0, 1, 0]]
+    """
+    chain = as_chain(P)
+    c = perturbation_amplitudes(chain, delta)
+    P = chain.dense
+    length = check_positive_int(length, "length")
+    rng = as_generator(rng)
+    n = chain.n
+    starts = check_starts(starts, n)
+    Y = np.full((starts.size, length + 1), END, dtype=np.int64)
+    Y[:, 0] = starts
+    for t in range(1, length + 1):
+        alive = np.flatnonzero(Y[:, t - 1] != END)
+        s = Y[alive, t - 1]
+        rows = P[s] + c[s] * (rng.integers(0, 2, size=(s.size, n)) * 2.0 - 1.0)
+        cdf = np.cumsum(rows, axis=1)
+        u = rng.random(s.size)
+        nxt = (cdf <= u[:, None]).sum(axis=1)
+        Y[alive, t] = np.where(nxt < n, nxt, END)
+    return Y
+
+
+def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng) -> MonteCarloEstimate:
+    """Monte Carlo estimate of ``E R'_K`` for the perturbed bigram.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        The bigram transition matrix.
+    delta : float
+        Perturbation size δ >= 0.
+    K : int
+        Largest repeat length counted (>= 1); chains run ``2K`` steps.
+    samples : int
+        Number of chains (>= 2), each with a uniform random start and its own
+        perturbation draws.
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    repetition.MonteCarloEstimate
+        ``value = n * mean(count of k <= K with a repeat)``, an unbiased
+        estimate of ``E R'_K`` (which equals ``R_K``, book, Chapter 9, theorem
+        ``thm-ar-perturbed``), with its standard error.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid arguments (``samples < 2`` included).
+
+    Examples
+    --------
+    >>> est = monte_carlo_perturbed_rate([[0.4, 0.2], [0.2, 0.4]], 0.05, 3, 1000, rng=0)
+    >>> est.samples, est.K
+    (1000, 3)
+    """
+    K = check_positive_int(K, "K")
+    samples = check_samples(samples)
+    rng = as_generator(rng)
+    chain = as_chain(P)
+    starts = rng.integers(0, chain.n, size=samples)
+    Y = perturbed_chains(chain, delta, starts, 2 * K, rng)
+    return MonteCarloEstimate.from_chains(Y, K, chain.n)
