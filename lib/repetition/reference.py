@@ -1,0 +1,768 @@
+"""Exact references: brute force and exact arithmetic, written once for the tests and the chapters.
+
+Every function here checks a computational function of the package by a
+route that shares no code with it: closed walks enumerated one by one,
+matrix powers and inverses in exact rational arithmetic (``fractions`` or
+sympy), characteristic polynomials, high-precision arithmetic (mpmath). None
+of them imports the rest of the package, so a bug in the code under test
+cannot hide in its reference. They are slow by design (exponential in the
+walk length, or exact arithmetic): meant for matrices of a handful of tokens.
+
+Matrices may be given as nested lists, numpy arrays or sympy matrices, with
+entries in any exact arithmetic (int, ``fractions.Fraction``, sympy numbers
+or symbols) or floats; results come back in the arithmetic of the entries.
+sympy and mpmath are imported only by the functions that need them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from fractions import Fraction
+from functools import reduce
+
+import numpy as np
+
+__all__ = [
+    "closed_walk_weights",
+    "closed_walk_sum",
+    "exact_matrix_power",
+    "exact_repetition_terms",
+    "exact_resolvent_trace",
+    "exact_repetition_rate",
+    "repetition_rate_from_charpoly",
+    "exact_spectral_radius",
+    "exact_lower_bounds",
+    "exact_arp_terms",
+    "exact_decoding_rule",
+    "exact_pair_lift",
+    "support_power",
+    "brute_force_deterministic_cycle",
+    "transitive_closure",
+    "greedy_path_survives",
+    "perturbed_terms_by_signs",
+    "perturbed_moments_by_walk_pairs",
+    "high_precision_repetition_rate",
+    "high_precision_spectral_radius",
+]
+
+
+def _rows(M) -> list[list]:
+    """Nested lists of the entries of a nested list, numpy array or sympy matrix."""
+    if hasattr(M, "tolist"):
+        return [list(row) for row in M.tolist()]
+    return [list(row) for row in M]
+
+
+def _product(values):
+    return reduce(operator.mul, values, 1)
+
+
+def _matmul(X: list, Y: list) -> list:
+    n, m, p = len(X), len(Y), len(Y[0])
+    return [[sum((X[i][l] * Y[l][j] for l in range(m)), 0) for j in range(p)] for i in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# Closed walks, one by one
+
+
+def closed_walk_weights(P, k: int, start: int | None = None) -> list:
+    """Weights of the closed k-walks of nonzero weight, by enumerating every walk.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Entries in any arithmetic (floats, Fractions, sympy numbers or
+        positive symbols).
+    k : int
+        Walk length, >= 1.
+    start : int, optional
+        Only the walks that start (and end) at this token; all by default.
+
+    Returns
+    -------
+    list
+        ``w(γ) = P[i0, i1] P[i1, i2] ... P[i_{k-1}, i0]`` for every closed
+        k-walk ``γ`` with ``w(γ) != 0``, rotations counted separately. Its
+        length is ``N_k`` (or ``m_i`` for a start ``i``), its sum
+        ``Tr(P^k)``, the sum of squares ``Tr((P ⊙ P)^k)``: the reference for
+        :func:`repetition.closed_walk_count`, :func:`repetition.closed_walk_diagonal`
+        and the lower bounds of the book's Chapters 2 and 3.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> closed_walk_weights([[F(1, 2), F(1, 2)], [F(1), 0]], 2)
+    [Fraction(1, 4), Fraction(1, 2), Fraction(1, 2)]
+    """
+    M = _rows(P)
+    n = len(M)
+    starts = range(n) if start is None else [start]
+    out = []
+    for rest in itertools.product(range(n), repeat=k - 1):
+        for i in starts:
+            path = (i, *rest, i)
+            w = _product(M[a][b] for a, b in zip(path, path[1:]))
+            if w != 0:
+                out.append(w)
+    return out
+
+
+def closed_walk_sum(P, k: int, power: int = 2):
+    """``Σ_γ w(γ)^power`` over all closed k-walks, by enumeration: ``Tr((P ⊙ P)^k)`` for ``power = 2``.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Entries in any arithmetic.
+    k : int
+        Walk length, >= 1.
+    power : int, default 2
+        2 gives ``Tr(A^k)`` with ``A = P ⊙ P`` (the k-th term of ``R``, book,
+        Chapter 1, eq. ``eq-Rk``); 1 gives ``Tr(P^k)``.
+
+    Returns
+    -------
+    The sum, in the arithmetic of the entries (a sympy expression for
+    symbolic entries): the reference for :func:`repetition.repetition_terms`.
+
+    Examples
+    --------
+    >>> closed_walk_sum([[0, 0.5], [0.5, 0]], 2)   # two walks of weight 1/4
+    0.125
+    """
+    return sum((w**power for w in closed_walk_weights(P, k)), 0)
+
+
+# ---------------------------------------------------------------------------
+# Exact matrix arithmetic
+
+
+def exact_matrix_power(P, k: int) -> list:
+    """``P^k`` by repeated exact multiplication (nested lists), k >= 0.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+    k : int
+
+    Returns
+    -------
+    list of lists
+        ``P^k`` in the arithmetic of the entries (the identity for k = 0).
+
+    Examples
+    --------
+    >>> exact_matrix_power([[0, 1], [1, 0]], 3)
+    [[0, 1], [1, 0]]
+    """
+    M = _rows(P)
+    n = len(M)
+    X = [[int(i == j) for j in range(n)] for i in range(n)]
+    for _ in range(k):
+        X = _matmul(X, M)
+    return X
+
+
+def exact_repetition_terms(P, K: int) -> list:
+    """``Tr((P ⊙ P)^k)`` for k = 1..K, by exact matrix powers.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Exact entries (Fractions, ints or sympy numbers).
+    K : int
+
+    Returns
+    -------
+    list, length K
+        The terms of ``R`` (book, Chapter 1, eq. ``eq-Rk``): the reference
+        for :func:`repetition.repetition_terms`.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> exact_repetition_terms([[0, F(1, 2)], [F(1, 2), 0]], 2)
+    [0, Fraction(1, 8)]
+    """
+    A = [[x * x for x in row] for row in _rows(P)]
+    n = len(A)
+    X = [row[:] for row in A]
+    out = []
+    for _ in range(K):
+        out.append(sum((X[i][i] for i in range(n)), 0))
+        X = _matmul(X, A)
+    return out
+
+
+def exact_resolvent_trace(A):
+    """``Tr(A (I - A)^{-1}) = Tr((I - A)^{-1}) - n`` by exact Gauss-Jordan elimination; ``math.inf`` if ``I - A`` is singular.
+
+    Parameters
+    ----------
+    A : matrix of shape (n, n)
+        Exact entries (Fractions, ints or sympy numbers).
+
+    Returns
+    -------
+    Fraction, sympy number or float
+        The value in the arithmetic of the entries, or ``math.inf``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> exact_resolvent_trace([[F(1, 4)]])
+    Fraction(1, 3)
+    """
+    rows = _rows(A)
+    n = len(rows)
+    M = [[int(i == j) - rows[i][j] for j in range(n)] + [int(i == j) for j in range(n)] for i in range(n)]
+    for c in range(n):
+        piv = next((r for r in range(c, n) if M[r][c] != 0), None)
+        if piv is None:
+            return math.inf
+        M[c], M[piv] = M[piv], M[c]
+        inv = 1 / M[c][c] if not isinstance(M[c][c], int) else Fraction(1, M[c][c])
+        M[c] = [x * inv for x in M[c]]
+        for r in range(n):
+            if r != c and M[r][c] != 0:
+                f = M[r][c]
+                M[r] = [a - f * b for a, b in zip(M[r], M[c])]
+    return sum((M[i][n + i] for i in range(n)), 0) - n
+
+
+def exact_repetition_rate(P):
+    """The repetition rate ``R = Tr(A (I - A)^{-1})``, ``A = P ⊙ P``, exactly; ``math.inf`` if it diverges.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Exact entries (Fractions, ints or sympy Rationals).
+
+    Returns
+    -------
+    Fraction, sympy number or float
+        ``R`` in the arithmetic of the entries (book, Chapter 1, eq.
+        ``eq-R-closed``), or ``math.inf`` when ``I - A`` is singular (a
+        deterministic cycle): the reference for :func:`repetition.repetition_rate`.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> exact_repetition_rate([[0, 1], [F(1, 2), F(1, 2)]])
+    Fraction(3, 2)
+    >>> exact_repetition_rate([[0, 1], [1, 0]])
+    inf
+    """
+    return exact_resolvent_trace([[x * x for x in row] for row in _rows(P)])
+
+
+def repetition_rate_from_charpoly(P):
+    """``R = c'(1) / c(1) - n`` from the characteristic polynomial ``c(x) = det(xI - A)`` (sympy).
+
+    Parameters
+    ----------
+    P : sympy Matrix or matrix of exact numbers, shape (n, n)
+
+    Returns
+    -------
+    sympy expression
+        ``Σ_i 1 / (1 - λ_i) - n = Σ_i λ_i / (1 - λ_i)`` without computing an
+        eigenvalue (book, Chapter 5, eq. ``eq-R-eigen``): a reference for
+        :func:`repetition.eigen_repetition_rate` that holds for defective
+        ``A`` too.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> repetition_rate_from_charpoly([[F(1, 2)]])   # c(x) = x - 1/4: 1/(3/4) - 1
+    1/3
+    """
+    import sympy
+
+    x = sympy.Symbol("x")
+    A = sympy.Matrix(P).applyfunc(lambda v: v**2)
+    c = A.charpoly(x).as_expr()
+    return sympy.simplify(sympy.diff(c, x).subs(x, 1) / c.subs(x, 1) - A.shape[0])
+
+
+def exact_spectral_radius(M):
+    """The largest modulus of an eigenvalue, exactly (sympy).
+
+    Parameters
+    ----------
+    M : sympy Matrix or matrix of exact numbers, shape (n, n)
+
+    Returns
+    -------
+    sympy expression
+        ``ρ(M)``: the reference for :func:`repetition.spectral_radius` and the
+        Frobenius interval of the book's Chapter 6.
+
+    Examples
+    --------
+    >>> exact_spectral_radius([[0, 2], [8, 0]])
+    4
+    """
+    import sympy
+
+    return max(sympy.Abs(ev) for ev in sympy.Matrix(M).eigenvals())
+
+
+# ---------------------------------------------------------------------------
+# Lower bounds and the ARP
+
+
+def exact_lower_bounds(P, k: int) -> dict:
+    """Every term, bound and estimate of the book's Chapters 2 and 3 at one k, from enumerated walks (Fractions).
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Entries convertible to ``fractions.Fraction`` (floats are taken
+        exactly).
+    k : int
+        Walk length, >= 1.
+
+    Returns
+    -------
+    dict
+        ``m`` (list of ``m_i``), ``N`` (``N_k``), and the exact values (as
+        Fractions) ``exact`` (``Tr(A^k)``), ``cs``, ``per_row``, ``row``,
+        ``uniform``, ``zeta_walks``, ``zeta_rows``, ``paper_nk``,
+        ``paper_nk1``: the fields of :class:`repetition.LowerBoundTable`
+        under the same names, the reference for
+        :func:`repetition.lower_bound_table` and the bound functions.
+
+    Examples
+    --------
+    >>> e = exact_lower_bounds([[0, 0.5], [0.5, 0]], 2)
+    >>> e["N"], e["exact"], e["cs"], e["zeta_walks"]
+    (2, Fraction(1, 8), Fraction(1, 8), Fraction(1, 4))
+    """
+    Pf = [[Fraction(x) for x in row] for row in _rows(P)]
+    n = len(Pf)
+    walks = {i: closed_walk_weights(Pf, k, start=i) for i in range(n)}
+    diag = [sum(ws, Fraction(0)) for ws in walks.values()]  # (P^k)_ii
+    m = [len(ws) for ws in walks.values()]  # (B^k)_ii
+    N = sum(m)
+    tr_A = sum((w * w for ws in walks.values() for w in ws), Fraction(0))
+    tr_P = sum(diag, Fraction(0))
+    sq = sum((d * d for d in diag), Fraction(0))
+    nnz = sum(1 for row in Pf for x in row if x > 0)
+    zn = Fraction(nnz, n)
+    Pk = exact_matrix_power(Pf, k)
+    tr_P2k = sum((Pk[i][j] * Pk[j][i] for i in range(n) for j in range(n)), Fraction(0))
+    return dict(
+        m=m,
+        N=N,
+        exact=tr_A,
+        cs=tr_P**2 / N if N else Fraction(0),
+        per_row=sum((d * d / mi for d, mi in zip(diag, m) if mi), Fraction(0)),
+        row=sq / n ** (k - 1),
+        uniform=tr_P**2 / n**k,
+        zeta_walks=tr_P**2 / zn**k if nnz else Fraction(0),
+        zeta_rows=sq * n / zn**k if nnz else Fraction(0),
+        paper_nk=tr_P2k / zn**k if nnz else Fraction(0),
+        paper_nk1=tr_P2k * n / zn**k if nnz else Fraction(0),
+    )
+
+
+def exact_arp_terms(P, K: int, form: str) -> list:
+    """The first K terms of the paper's ARP, printed or corrected, in Fractions.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Entries convertible to ``fractions.Fraction``.
+    K : int
+    form : {"printed", "corrected"}
+        ``Tr(P^(2k)) / (ζn)^k`` or ``Tr(P^k ⊙ P^k) / (ζn)^k``.
+
+    Returns
+    -------
+    list of Fraction, length K
+        The reference for :func:`repetition.arp_terms`.
+
+    Examples
+    --------
+    >>> exact_arp_terms([[0, 0.5], [0.5, 0]], 2, "printed")
+    [Fraction(1, 2), Fraction(1, 8)]
+    """
+    Pf = [[Fraction(x) for x in row] for row in _rows(P)]
+    n = len(Pf)
+    c = Fraction(sum(1 for row in Pf for x in row if x != 0), n)
+    out, Pk = [], Pf
+    for k in range(1, K + 1):
+        if k > 1:
+            Pk = _matmul(Pk, Pf)
+        if form == "printed":
+            value = sum((_matmul(Pk, Pk)[i][i] for i in range(n)), Fraction(0))
+        else:
+            value = sum((Pk[i][i] ** 2 for i in range(n)), Fraction(0))
+        out.append(value / c**k)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Decoding rules and pair chains
+
+
+def exact_decoding_rule(P, rule: str, param=None) -> list:
+    """A decoding rule applied to each full (n+1)-row of an exact rational matrix, row by row.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Fractions (row sums <= 1; the end token is the implicit last column).
+    rule : {"greedy", "top_k", "top_p", "temperature"}
+    param : int or Fraction
+        ``k``, ``p``, or for ``"temperature"`` the integer exponent ``1/t``.
+
+    Returns
+    -------
+    list of lists of Fraction, shape (n, n)
+        The transformed block: outcomes sorted by decreasing probability, ties
+        by index with the end token last (book, Chapter 4, eqs. ``eq-topk``,
+        ``eq-topp``, ``eq-temperature``): the reference for
+        :func:`repetition.top_k`, :func:`repetition.top_p`,
+        :func:`repetition.greedy` and :func:`repetition.temperature`.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> exact_decoding_rule([[F(1, 2)]], "greedy")   # token 0 ties with the end token and wins
+    [[Fraction(1, 1)]]
+    """
+    out = []
+    for row in _rows(P):
+        q = list(row) + [1 - sum(row)]
+        order = sorted(range(len(q)), key=lambda j: (-q[j], j))
+        order = [j for j in order if q[j] > 0]
+        if rule == "top_k":
+            kept = order[:param]
+        elif rule == "top_p":
+            kept, mass = [], Fraction(0)
+            for j in order:
+                kept.append(j)
+                mass += q[j]
+                if mass >= param:
+                    break
+        elif rule == "greedy":
+            kept = order[:1]
+        new = [Fraction(0)] * len(q)
+        if rule == "temperature":  # only 1/t integer here, so the result stays rational
+            w = [x**param for x in q]
+            new = [x / sum(w) for x in w]
+        else:
+            total = sum(q[j] for j in kept) if rule != "greedy" else None
+            for j in kept:
+                new[j] = Fraction(1) if rule == "greedy" else q[j] / total
+        out.append(new[:-1])
+    return out
+
+
+def exact_pair_lift(P):
+    """The chain on token pairs of a bigram, from its definition ``Q[(a, b), (b, c)] = P[b, c]`` (sympy).
+
+    Parameters
+    ----------
+    P : sympy Matrix or matrix of exact numbers or symbols, shape (n, n)
+
+    Returns
+    -------
+    states : list of (int, int)
+        The pairs ``(a, b)`` with ``P[a, b] != 0``, in lexicographic order.
+    Q : sympy Matrix, shape (N, N)
+        The pair chain of the book's Chapter 9, theorem ``thm-ar-lift``: the
+        reference for :func:`repetition.lift_to_pairs`.
+
+    Examples
+    --------
+    >>> states, Q = exact_pair_lift([[0, 1], [1, 0]])
+    >>> states, Q.tolist()
+    ([(0, 1), (1, 0)], [[0, 1], [1, 0]])
+    """
+    import sympy
+
+    M = sympy.Matrix(P)
+    m = M.shape[0]
+    states = [(a, b) for a in range(m) for b in range(m) if M[a, b] != 0]
+    Q = sympy.Matrix(len(states), len(states),
+                     lambda u, v: M[states[u][1], states[v][1]] if states[v][0] == states[u][1] else 0)
+    return states, Q
+
+
+# ---------------------------------------------------------------------------
+# Graphs
+
+
+def support_power(P, k: int) -> np.ndarray:
+    """``B^k`` of the support ``B = 1[P > 0]`` in int64, by k exact products.
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n)
+    k : int, >= 0
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n, n)
+        Entry ``(i, j)`` counts the k-walks from ``i`` to ``j`` of positive
+        probability (its diagonal gives ``m_i``, its trace ``N_k``).
+
+    Raises
+    ------
+    ValueError
+        If ``n^k`` could exceed int64 (then use :func:`closed_walk_weights`).
+
+    Examples
+    --------
+    >>> support_power([[0.5, 0.5], [1.0, 0.0]], 2).tolist()
+    [[2, 1], [1, 1]]
+    """
+    dense = np.asarray(P, dtype=float)
+    n = dense.shape[0]
+    if k and n**k >= 2**62:
+        raise ValueError(f"n^k = {n}^{k} may overflow int64")
+    B = (dense > 0).astype(np.int64)
+    X = np.eye(n, dtype=np.int64)
+    for _ in range(k):
+        X = X @ B
+    return X
+
+
+def brute_force_deterministic_cycle(P):
+    """Vertices of a cycle of entries exactly 1.0, or None, by following the successor map.
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n)
+
+    Returns
+    -------
+    list of int or None
+        Every row sums to at most 1, so an entry equal to 1.0 is (up to the
+        row-sum tolerance) the only one of its row: the entries equal to 1
+        form a functional graph, followed from every vertex for n steps. The
+        reference for :func:`repetition.deterministic_cycle`.
+
+    Examples
+    --------
+    >>> brute_force_deterministic_cycle([[0, 1, 0], [1, 0, 0], [0, 0, 0.5]])
+    [0, 1]
+    """
+    P = np.asarray(P, dtype=float)
+    n = P.shape[0]
+    succ = np.full(n, -1)
+    for i in range(n):
+        ones = np.flatnonzero(P[i] == 1.0)
+        if ones.size:
+            succ[i] = ones[0]
+    for start in range(n):
+        path, v = [], start
+        while v != -1 and v not in path and len(path) <= n:
+            path.append(v)
+            v = succ[v]
+        if v != -1 and v in path:
+            return sorted(int(u) for u in path[path.index(v):])
+    return None
+
+
+def transitive_closure(P) -> np.ndarray:
+    """``R[i, j]``: a walk of length >= 1 leads from i to j (boolean, by repeated squaring).
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n)
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n, n)
+        Its diagonal marks the tokens on a closed walk: the reference for
+        :func:`repetition.cyclic_components`.
+
+    Examples
+    --------
+    >>> transitive_closure([[0, 1], [0, 0]]).tolist()
+    [[False, True], [False, False]]
+    """
+    P = np.asarray(P, dtype=float)
+    n = P.shape[0]
+    R = P > 0
+    for _ in range(max(1, math.ceil(math.log2(max(n, 2))) + 1)):
+        R = R | ((R.astype(np.int64) @ R.astype(np.int64)) > 0)
+    return R
+
+
+def greedy_path_survives(G) -> bool:
+    """Whether following the greedy successor from some token is still alive after n steps.
+
+    Parameters
+    ----------
+    G : array_like, shape (n, n)
+        A greedy decoder: each row zero or a single 1.
+
+    Returns
+    -------
+    bool
+        True exactly when the successor map has a cycle, i.e. greedy decoding
+        never ends from some start (book, Chapter 4, theorem
+        ``thm-greedy-functional``): the reference for ``R(G) = ∞``.
+
+    Examples
+    --------
+    >>> greedy_path_survives([[0, 1], [1, 0]]), greedy_path_survives([[0, 1], [0, 0]])
+    (True, False)
+    """
+    G = np.asarray(G, dtype=float)
+    n = G.shape[0]
+    succ = np.where(G.sum(axis=1) > 0, G.argmax(axis=1), -1)
+    state = np.arange(n)
+    for _ in range(n):
+        state = np.where(state >= 0, succ[np.maximum(state, 0)], -1)
+    return bool(np.any(state >= 0))
+
+
+# ---------------------------------------------------------------------------
+# The perturbed bigram
+
+
+def perturbed_terms_by_signs(P, c, k: int) -> np.ndarray:
+    """``R'_k`` for every ± assignment of the 2k step matrices ``P ± c`` (all ``2^(2k m)`` patterns, m = #{c_ij > 0}).
+
+    Parameters
+    ----------
+    P, c : array_like, shape (n, n)
+        The bigram and the perturbation amplitudes.
+    k : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (2^(2 k m),)
+        Equally likely values of ``R'_k``: their mean and variance are the
+        reference for :func:`repetition.perturbed_rate_moments` (book,
+        Chapter 9, theorem ``thm-ar-perturbed``).
+
+    Examples
+    --------
+    >>> perturbed_terms_by_signs([[0.5]], [[0.1]], 1).tolist()   # (0.5 ± 0.1)(0.5 ± 0.1)
+    [0.16000000000000003, 0.24, 0.24, 0.36]
+    """
+    P, c = np.asarray(P, dtype=float), np.asarray(c, dtype=float)
+    n = P.shape[0]
+    pos = np.argwhere(c > 0)
+    m = len(pos)
+    bits = 2 * k * m
+    codes = np.arange(2**bits)[:, None] >> np.arange(bits)[None, :]
+    signs = ((codes & 1) * 2.0 - 1.0).reshape(2**bits, 2 * k, m)
+    B = np.broadcast_to(P, (signs.shape[0], 2 * k, n, n)).copy()
+    B[:, :, pos[:, 0], pos[:, 1]] += c[pos[:, 0], pos[:, 1]] * signs
+    X = B[:, 0] * B[:, k]
+    for t in range(1, k):
+        X = X @ (B[:, t] * B[:, k + t])
+    return np.trace(X, axis1=1, axis2=2)
+
+
+def perturbed_moments_by_walk_pairs(P, c, k: int) -> tuple[float, float]:
+    """``E R'_k`` and ``Var R'_k`` expanded over (pairs of) closed k-walks.
+
+    ``R'_k = Σ_γ Π_t X_t(γ_t)`` with ``X_t(e) = B'_t(e) B'_(k+t)(e)``; the
+    ``X_t`` are independent across t and entries, ``E X(e) = P_e^2`` and
+    ``E X(e)^2 = (E B'(e)^2)^2``, the mean of ``(P_e ± c_e)^2`` over the two
+    signs, squared.
+
+    Parameters
+    ----------
+    P, c : array_like, shape (n, n)
+    k : int
+
+    Returns
+    -------
+    (float, float)
+        The mean and the variance: a reference for
+        :func:`repetition.perturbed_rate_moments` (book, Chapter 9).
+
+    Examples
+    --------
+    >>> mean, var = perturbed_moments_by_walk_pairs([[0.5]], [[0.1]], 1)
+    >>> round(float(mean), 12), round(float(var), 12)   # E X^2 = ((0.6^2 + 0.4^2)/2)^2
+    (0.25, 0.0051)
+    """
+    P, c = np.asarray(P, dtype=float), np.asarray(c, dtype=float)
+    n = P.shape[0]
+    second_B = ((P + c) ** 2 + (P - c) ** 2) / 2
+    walks = list(itertools.product(range(n), repeat=k))
+    edges = [[(w[t], w[(t + 1) % k]) for t in range(k)] for w in walks]
+    mean = sum(math.prod(P[e] ** 2 for e in es) for es in edges)
+    second = 0.0
+    for es in edges:
+        for fs in edges:
+            second += math.prod(second_B[e] ** 2 if e == f else P[e] ** 2 * P[f] ** 2 for e, f in zip(es, fs))
+    return mean, second - mean**2
+
+
+# ---------------------------------------------------------------------------
+# High precision (mpmath)
+
+
+def high_precision_repetition_rate(P, dps: int = 60):
+    """``R = Σ_ij A_ji ((I - A)^{-1})_ij`` in ``dps``-digit arithmetic from the exact float64 entries (mpmath).
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n), float64
+    dps : int, default 60
+        Decimal digits of working precision.
+
+    Returns
+    -------
+    mpmath.mpf
+        The reference for :func:`repetition.repetition_rate` near
+        ``ρ(A) = 1``, where float64 solves lose digits.
+
+    Examples
+    --------
+    >>> float(high_precision_repetition_rate([[0.5]]))   # 1/4 / (3/4)
+    0.3333333333333333
+    """
+    import mpmath
+
+    P = np.asarray(P, dtype=float)
+    with mpmath.workdps(dps):
+        n = P.shape[0]
+        A = mpmath.matrix([[mpmath.mpf(float(x)) ** 2 for x in row] for row in P])
+        M = (mpmath.eye(n) - A) ** -1
+        return sum(A[j, i] * M[i, j] for i in range(n) for j in range(n))
+
+
+def high_precision_spectral_radius(P, dps: int = 60):
+    """``ρ(P ⊙ P)`` in ``dps``-digit arithmetic from the exact float64 entries (mpmath).
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n), float64
+    dps : int, default 60
+
+    Returns
+    -------
+    mpmath.mpf
+        The reference for :func:`repetition.spectral_radius` of
+        ``hadamard_square(P)`` near 1.
+
+    Examples
+    --------
+    >>> float(high_precision_spectral_radius([[0.0, 1.0], [0.25, 0.0]]))   # A = [[0, 1], [1/16, 0]]: ±1/4
+    0.25
+    """
+    import mpmath
+
+    P = np.asarray(P, dtype=float)
+    with mpmath.workdps(dps):
+        A = mpmath.matrix([[mpmath.mpf(float(x)) ** 2 for x in row] for row in P])
+        eigenvalues = mpmath.eig(A, left=False, right=False)
+        if isinstance(eigenvalues, tuple):  # some mpmath versions return (E,)
+            eigenvalues = eigenvalues[0]
+        return max(abs(v) for v in eigenvalues)
