@@ -1,4 +1,4 @@
-"""Hypothesis strategies for (sub)stochastic transition matrices, and exact references.
+"""Hypothesis strategies for (sub)stochastic transition matrices (exact references: repetition.reference).
 
 The strategies draw the *shape* of a test matrix from hypothesis (size, structure,
 row mass, storage format, and for tiny matrices every entry) and, for larger
@@ -33,6 +33,8 @@ from fractions import Fraction
 import numpy as np
 import scipy.sparse as sp
 from hypothesis import strategies as st
+
+from repetition.reference import brute_force_deterministic_cycle
 
 KINDS = ("generic", "irreducible", "reducible", "near_deterministic", "deterministic", "near_uniform", "peaked")
 MASSES = ("stochastic", "substochastic", "mixed")
@@ -204,34 +206,7 @@ def finite_rate(case: Case) -> bool:
     a functional graph, and it has a cycle exactly when following it from some
     vertex for n steps returns to a visited vertex.
     """
-    return deterministic_cycle_brute(case.dense) is None
-
-
-def deterministic_cycle_brute(P: np.ndarray):
-    """Vertices of a cycle of entries exactly 1.0, or None (independent of the package)."""
-    n = P.shape[0]
-    succ = np.full(n, -1)
-    for i in range(n):
-        ones = np.flatnonzero(P[i] == 1.0)
-        if ones.size:
-            succ[i] = ones[0]
-    for start in range(n):
-        path, v = [], start
-        while v != -1 and v not in path and len(path) <= n:
-            path.append(v)
-            v = succ[v]
-        if v != -1 and v in path:
-            return sorted(path[path.index(v):])
-    return None
-
-
-def reachability(P: np.ndarray) -> np.ndarray:
-    """``R[i, j]``: a walk of length >= 1 leads from i to j (boolean transitive closure)."""
-    n = P.shape[0]
-    R = P > 0
-    for _ in range(max(1, math.ceil(math.log2(n)) + 1)):
-        R = R | ((R.astype(np.int64) @ R.astype(np.int64)) > 0)
-    return R
+    return brute_force_deterministic_cycle(case.dense) is None
 
 
 # ---------------------------------------------------------------------------
@@ -302,36 +277,6 @@ def rational_matrices(min_n: int = 1, max_n: int = 6, max_count: int = 6):
         return RationalCase(counts, exact, P)
 
     return draw_case()
-
-
-def exact_repetition_rate(Pq: list) -> Fraction | float:
-    """``R = Tr((I - A)^{-1}) - n`` with ``A = P ⊙ P`` in exact rational arithmetic; ``math.inf`` if I - A is singular."""
-    n = len(Pq)
-    M = [[(Fraction(int(i == j)) - Pq[i][j] ** 2) for j in range(n)] + [Fraction(int(i == j)) for j in range(n)] for i in range(n)]
-    for c in range(n):
-        piv = next((r for r in range(c, n) if M[r][c] != 0), None)
-        if piv is None:
-            return math.inf
-        M[c], M[piv] = M[piv], M[c]
-        inv = 1 / M[c][c]
-        M[c] = [x * inv for x in M[c]]
-        for r in range(n):
-            if r != c and M[r][c] != 0:
-                f = M[r][c]
-                M[r] = [a - f * b for a, b in zip(M[r], M[c])]
-    return sum(M[i][n + i] for i in range(n)) - n
-
-
-def exact_terms(Pq: list, K: int) -> list:
-    """``Tr(A^k)`` for k = 1..K in exact rational arithmetic."""
-    n = len(Pq)
-    A = [[x * x for x in row] for row in Pq]
-    X = [row[:] for row in A]
-    out = []
-    for _ in range(K):
-        out.append(sum(X[i][i] for i in range(n)))
-        X = [[sum(X[i][l] * A[l][j] for l in range(n)) for j in range(n)] for i in range(n)]
-    return out
 
 
 def condition_bound(P_dense: np.ndarray) -> float:

@@ -1,30 +1,10 @@
-"""Unit tests of corpus loading and bigram counting."""
+"""Unit tests of the corpus loaders."""
 
 import numpy as np
 import pytest
 
 import repetition as rep
 from repetition import corpus as corpus_module
-
-
-def test_bigram_counts_hand_example():
-    bc = rep.bigram_counts([["a", "b", "a"], ["b"]])
-    assert bc.vocab == ["a", "b"]  # a and b both occur twice; ties in code-point order
-    # a->b, b->a, a-><eos>, b-><eos>
-    np.testing.assert_array_equal(bc.counts.toarray(), [[0, 1, 1], [1, 0, 1]])
-    np.testing.assert_array_equal(bc.starts, [1, 1])
-    P = rep.transition_matrix(bc.counts)
-    np.testing.assert_array_equal(P.toarray(), [[0, 0.5], [0.5, 0]])
-
-
-def test_bigram_counts_fixed_vocab_rejects_unknown():
-    with pytest.raises(ValueError, match="'c'"):
-        rep.bigram_counts([["a", "c"]], vocab=["a", "b"])
-
-
-def test_bigram_counts_rejects_empty():
-    with pytest.raises(ValueError, match="no token"):
-        rep.bigram_counts([[], []])
 
 
 def test_peoples_daily_sizes():

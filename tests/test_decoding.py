@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 import repetition as rep
+from repetition import reference
 
 RULES = {
     "greedy": lambda P: rep.greedy(P),
@@ -18,39 +19,9 @@ RULES = {
 
 # --- an independent, exact reference: one row at a time, in Fractions ---------------------------
 
-def full_row(row):
-    return list(row) + [1 - sum(row)]
-
-
 def ref_rule(P, rule, param=None):
-    """Apply a rule to each full (n+1)-row of an exact rational matrix; return the n x n block."""
-    out = []
-    for row in P:
-        q = full_row(row)
-        order = sorted(range(len(q)), key=lambda j: (-q[j], j))
-        order = [j for j in order if q[j] > 0]
-        if rule == "top_k":
-            kept = order[:param]
-        elif rule == "top_p":
-            kept, mass = [], Fraction(0)
-            for j in order:
-                kept.append(j)
-                mass += q[j]
-                if mass >= param:
-                    break
-        elif rule == "greedy":
-            kept = order[:1]
-        new = [Fraction(0)] * len(q)
-        if rule == "temperature":  # only 1/t integer here, so the result stays rational
-            w = [x**param for x in q]
-            new = [x / sum(w) for x in w]
-        else:
-            total = sum(q[j] for j in kept) if rule != "greedy" else None
-            for j in kept:
-                new[j] = Fraction(1) if rule == "greedy" else q[j] / total
-        out.append(new[:-1])
-    return out
-
+    """The exact rule, one full row at a time in Fractions (repetition.reference)."""
+    return reference.exact_decoding_rule(P, rule, param)
 
 def random_rational(rng, n, density=0.6, end_weight=3):
     """Integer counts -> exact rational P (with an end column), plenty of ties."""
@@ -311,7 +282,7 @@ def test_greedy_without_end_token_has_zeta_one_over_n_and_infinite_rate(n):
         P /= P.sum(axis=1, keepdims=True)  # no end mass, up to rounding
         G = rep.greedy(P)
         assert rep.sparsity(G) == 1 / n
-        assert rep.spectral_radius(G) == 1.0
+        assert rep.spectral_radius(rep.hadamard_square(G)) == 1.0
         assert rep.repetition_rate(G) == INF
 
 
@@ -341,13 +312,8 @@ def test_top_2_counterexample_lowers_R_from_81_80_to_1():
     T_exact = [[F(1, 4), F(3, 4), F(0)], [F(1, 2), F(1, 2), F(0)], [F(3, 8), F(5, 8), F(0)]]
     assert ref_rule(P, "top_k", 2) == T_exact
 
-    import sympy
-
-    def exact_R(M):
-        A = sympy.Matrix(M).applyfunc(lambda v: sympy.Rational(v.numerator, v.denominator) ** 2)
-        return (A * (sympy.eye(3) - A).inv()).trace()
-
-    assert exact_R(P) == sympy.Rational(81, 80) and exact_R(T_exact) == 1
+    exact_R = reference.exact_repetition_rate
+    assert exact_R(P) == F(81, 80) and exact_R(T_exact) == 1
     T = rep.top_k(to_float(P), 2)
     np.testing.assert_allclose(T, to_float(T_exact), rtol=1e-15)
     assert rep.repetition_rate(to_float(P)) == pytest.approx(81 / 80, rel=1e-13)

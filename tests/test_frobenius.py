@@ -1,6 +1,4 @@
-"""Unit tests of the Frobenius interval, the row-sum floor and the ARP series (Chapter 6 and 7)."""
-
-from fractions import Fraction
+"""Unit tests of the Frobenius interval and the row-sum floor (Chapter 6)."""
 
 import numpy as np
 import pytest
@@ -63,61 +61,3 @@ def test_row_sum_interval_rejects_bad_input():
         rep.row_sum_interval(np.ones((2, 3)))
     with pytest.raises(TypeError, match="dtype"):
         rep.row_sum_interval(np.ones((2, 2), dtype=complex))
-
-
-def _exact_arp_terms(P, K, form):
-    P = [[Fraction(x) for x in row] for row in P]
-    n = len(P)
-
-    def mul(X, Y):
-        return [[sum(X[i][l] * Y[l][j] for l in range(n)) for j in range(n)] for i in range(n)]
-
-    c = Fraction(sum(1 for row in P for x in row if x != 0), n)
-    out, Pk = [], P
-    for k in range(1, K + 1):
-        if k > 1:
-            Pk = mul(Pk, P)
-        if form == "printed":
-            P2k = mul(Pk, Pk)
-            value = sum(P2k[i][i] for i in range(n))
-        else:
-            value = sum(Pk[i][i] ** 2 for i in range(n))
-        out.append(value / c**k)
-    return out
-
-
-@pytest.mark.parametrize("form", ["printed", "corrected"])
-@pytest.mark.parametrize("sparse", [False, True])
-def test_arp_terms_exact(form, sparse):
-    P = np.array([[0.5, 0.25, 0.0], [0.25, 0.0, 0.5], [0.5, 0.0, 0.25]])
-    expected = _exact_arp_terms(P.tolist(), 4, form)
-    got = rep.arp_terms(sp.csr_array(P) if sparse else P, 4, form)
-    np.testing.assert_allclose(got, [float(x) for x in expected], rtol=1e-13)
-
-
-def test_printed_and_corrected_differ():
-    # the paper's Tr(P^{2k}) is not Tr(P^k ⊙ P^k): already at k = 1, Tr(P^2) != Σ P_ii^2
-    P = np.array([[0.0, 0.5], [0.5, 0.0]])
-    assert rep.arp_terms(P, 1, "printed")[0] == 0.5
-    assert rep.arp_terms(P, 1, "corrected")[0] == 0.0
-
-
-def test_arp_tail_bound_dominates_the_tail():
-    rng = np.random.default_rng(0)
-    M = rng.random((8, 8)) * (rng.random((8, 8)) < 0.6)
-    P = M / (M.sum(axis=1, keepdims=True) + 0.1)
-    for form in ("printed", "corrected"):
-        terms = rep.arp_terms(P, 30, form)
-        for K in (1, 2, 3):
-            assert abs(terms[K:].sum()) <= rep.arp_tail_bound(P, K)
-    c = np.count_nonzero(P) / 8
-    assert rep.arp_tail_bound(P, 2) == pytest.approx((P * P).sum() / c**2 / (c - 1), rel=1e-14)
-
-
-def test_arp_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="form"):
-        rep.arp_terms(P3, 2, "paper")
-    with pytest.raises(ValueError, match="K"):
-        rep.arp_terms(P3, 0)
-    with pytest.raises(ValueError, match="row sums"):
-        rep.frobenius_interval([[0.9, 0.9], [0.0, 0.0]])

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 import repetition as rep
 import strategies as S
+from repetition import reference
 
 EPS = np.finfo(float).eps
 
@@ -113,7 +114,7 @@ def test_transition_matrix_is_the_exact_mle(n, seed, delta, sparse_in):
 @given(S.transition_matrices(max_n=30))
 def test_cyclic_components_match_the_transitive_closure(case):
     comps = rep.cyclic_components(case.P)
-    reach = S.reachability(case.dense)
+    reach = reference.transitive_closure(case.dense)
     on_cycle = set(np.flatnonzero(np.diag(reach)).tolist())
     got = [c.tolist() for c in comps]
     assert sorted(v for c in got for v in c) == sorted(on_cycle)  # disjoint, and exactly the vertices on closed walks
@@ -138,10 +139,10 @@ def test_cyclic_components_match_the_transitive_closure(case):
 
 @given(S.transition_matrices(kinds=("deterministic", "near_deterministic", "generic", "reducible")))
 def test_infinite_rate_exactly_on_a_deterministic_cycle(case):
-    brute = S.deterministic_cycle_brute(case.dense)
+    brute = reference.brute_force_deterministic_cycle(case.dense)
     cycle = rep.deterministic_cycle(case.P)
     R = quiet(rep.repetition_rate, case.P)
-    rho = rep.spectral_radius(case.P)
+    rho = rep.spectral_radius(rep.hadamard_square(case.P))
     if brute is None:
         assert cycle is None
         assert math.isfinite(R)
@@ -161,7 +162,7 @@ def test_infinite_rate_exactly_on_a_deterministic_cycle(case):
 
 @given(S.rational_matrices())
 def test_rate_equals_the_exact_rational_value(rc):
-    exact = S.exact_repetition_rate(rc.exact)
+    exact = reference.exact_repetition_rate(rc.exact)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         R = rep.repetition_rate(rc.P)
@@ -183,7 +184,7 @@ def test_rate_equals_the_exact_rational_value(rc):
 @given(S.rational_matrices(max_n=5), st.integers(1, 6))
 def test_terms_equal_exact_rational_traces(rc, K):
     terms = rep.repetition_terms(rc.P, K)
-    exact = S.exact_terms(rc.exact, K)
+    exact = reference.exact_repetition_terms(rc.exact, K)
     for k, (t, e) in enumerate(zip(terms, exact), start=1):
         assert t >= 0
         assert abs(t - float(e)) <= 8 * k * rc.n * EPS * float(e) + 1e-300
@@ -196,7 +197,7 @@ def test_terms_are_traces_of_powers_and_at_most_n_rho_k(case, K):
     X = np.eye(case.n)
     lam = eig_A(case.dense)
     rho_eig = float(np.max(np.abs(lam)))
-    rho = rep.spectral_radius(case.P)
+    rho = rep.spectral_radius(rep.hadamard_square(case.P))
     for k in range(1, K + 1):
         X = X @ A
         direct = float(np.trace(X))
@@ -212,7 +213,7 @@ def test_terms_are_traces_of_powers_and_at_most_n_rho_k(case, K):
 def test_solve_eigen_and_series_rates_agree(case):
     R = quiet(rep.repetition_rate, case.P)
     if not math.isfinite(R):
-        assert S.deterministic_cycle_brute(case.dense) is not None
+        assert reference.brute_force_deterministic_cycle(case.dense) is not None
         assert math.isinf(quiet(rep.eigen_repetition_rate, case.P))
         return
     tol = rate_tolerance(case.dense)
@@ -237,7 +238,7 @@ def _package_upper_bounds(case, R):
     mod = quiet(rep.modulus_upper_bound, case.P)
     eig = rep.eigen_upper_bound(case.P)
     row = rep.row_sum_upper_bound(case.P)
-    rho = rep.spectral_radius(case.P)
+    rho = rep.spectral_radius(rep.hadamard_square(case.P))
     note(f"R={R!r} modulus={mod!r} eigen={eig!r} row={row!r} rho={rho!r}")
     if math.isinf(R):
         assert math.isinf(eig) and math.isinf(mod) and math.isinf(row)
@@ -262,7 +263,7 @@ def test_upper_bounds_chain(case):
         return
     tol = rate_tolerance(case.dense)
     lam = np.abs(eig_A(case.dense))
-    rho = rep.spectral_radius(case.P)
+    rho = rep.spectral_radius(rep.hadamard_square(case.P))
     r = float((case.dense**2).sum(axis=1).max())
     rho_hi = max(rho, float(lam.max()))
     if rho_hi >= 1.0:  # ρ within an ulp of 1 (no deterministic cycle, R ~ 1e16): the bounds are +inf
@@ -279,7 +280,7 @@ def test_upper_bounds_chain(case):
 
 @given(S.transition_matrices(max_n=30))
 def test_spectral_radius_frobenius_interval_and_eigenvalues(case):
-    rho = rep.spectral_radius(case.P)
+    rho = rep.spectral_radius(rep.hadamard_square(case.P))
     assert 0.0 <= rho <= 1.0
     # the package's Frobenius interval (min r_i, max r_i) of the row sums r_i of A contains ρ
     lo, hi = rep.frobenius_interval(case.P)
@@ -299,7 +300,7 @@ def test_spectral_radius_frobenius_interval_and_eigenvalues(case):
     if not comps:
         assert rho == 0.0
         return
-    if S.deterministic_cycle_brute(case.dense) is not None:
+    if reference.brute_force_deterministic_cycle(case.dense) is not None:
         assert rho == 1.0
         return
     # Perron-Frobenius: on each strongly connected component, min row sum <= ρ_c <= max row sum (same for columns)
@@ -326,7 +327,7 @@ def test_rate_and_radius_are_invariant_under_relabelling_and_format(case, seed):
         assert math.isinf(R_perm)
     else:
         assert abs(R - R_perm) <= rate_tolerance(case.dense) * max(R, 1e-300)
-    rho, rho_perm = rep.spectral_radius(case.P), rep.spectral_radius(Q)
+    rho, rho_perm = rep.spectral_radius(rep.hadamard_square(case.P)), rep.spectral_radius(rep.hadamard_square(Q))
     assert abs(rho - rho_perm) <= 1e-9 * rho + 1e-300
     assert rep.sparsity(case.P) == rep.sparsity(Q)
     assert sorted(sorted(perm[c].tolist()) for c in rep.cyclic_components(Q)) == sorted(
@@ -343,7 +344,7 @@ def test_rate_is_monotone_in_the_entries(case, seed):
     assert R_low <= R * (1 + rate_tolerance(case.dense)) or math.isinf(R)
     t, t_low = rep.repetition_terms(case.P, 6), rep.repetition_terms(lower, 6)
     assert np.all(t_low <= t * (1 + 1e-12) + 1e-300)
-    assert rep.spectral_radius(lower) <= rep.spectral_radius(case.P) * (1 + 1e-9) + 1e-300
+    assert rep.spectral_radius(rep.hadamard_square(lower)) <= rep.spectral_radius(rep.hadamard_square(case.P)) * (1 + 1e-9) + 1e-300
 
 
 # ---------------------------------------------------------------------------
@@ -372,15 +373,6 @@ def test_monte_carlo_agrees_with_the_partial_sum_within_5_standard_errors(case, 
 # Lower bounds (Chapters 2 and 3)
 
 
-def _support_power(dense: np.ndarray, k: int) -> np.ndarray:
-    """B^k in int64 (exact: entries <= n^k < 2^63 for the sizes drawn here)."""
-    B = (dense > 0).astype(np.int64)
-    X = np.eye(dense.shape[0], dtype=np.int64)
-    for _ in range(k):
-        X = X @ B
-    return X
-
-
 @given(S.transition_matrices(max_n=25), st.integers(1, 6))
 def test_lower_bound_chain(case, k):
     """(Tr P^k)^2/N_k <= Σ (P^k)_ii^2/m_i <= Tr(A^k), and Tr(P^k ⊙ P^k)/n^(k-1) <= the per-row bound."""
@@ -396,7 +388,7 @@ def test_lower_bound_chain(case, k):
     if k == 1:  # one closed 1-walk per self-loop: the per-row bound is exact
         assert abs(per_row - t) <= slack * t + 1e-300
     # exact walk counts: N_k = Tr(B^k), m_i = (B^k)_ii <= n^(k-1)
-    Bk = _support_power(case.dense, k)
+    Bk = reference.support_power(case.dense, k)
     m = rep.closed_walk_diagonal(case.P, k)
     assert [int(x) for x in m] == [int(x) for x in np.diag(Bk)]
     N = rep.closed_walk_count(case.P, k)
@@ -479,14 +471,14 @@ def test_trace_of_p_2k_dominates_the_hadamard_trace(case, k):
     assert abs(tr_2k - (tr_hadamard + cross)) <= slack * tr_2k + 1e-300
     assert tr_2k >= tr_hadamard * (1 - slack)
     # equality exactly when no pair i != j is joined by k-walks both ways (read off the exact support power)
-    Bk = _support_power(case.dense, k)
+    Bk = reference.support_power(case.dense, k)
     both_ways = (Bk > 0) & (Bk.T > 0) & off
     if not both_ways.any():
         assert cross == 0.0
     elif case.dense[case.dense > 0].min() >= 1e-30:  # no product of <= 2k entries underflows
         assert cross > 0.0
     # the package's printed term (ζ^k n^(k-1) scale) dominates its row bound (n^(k-1) scale), since ζ <= 1
-    paper = rep.paper_lower_bound_term(case.P, k, "n^(k-1)")
+    paper = case.n * rep.arp_terms(case.P, k, "printed")[-1]  # n T_k: the printed term on the n^(k-1) scale
     row = rep.row_lower_bound(case.P, k)
     nnz = int(np.count_nonzero(case.dense))
     expected_paper = tr_2k / ((nnz / case.n) ** k / case.n) if nnz else 0.0
@@ -553,16 +545,6 @@ def test_truncation_never_lowers_a_collision_probability(case, k, p):
         np.testing.assert_allclose(_dense(rep.top_k(case.P, k)), case.dense, rtol=1e-14, atol=0)
 
 
-def _greedy_path_survives(G: np.ndarray) -> bool:
-    """Whether following the greedy successor from some token is still alive after n steps (no package code)."""
-    n = G.shape[0]
-    succ = np.where(G.sum(axis=1) > 0, G.argmax(axis=1), -1)
-    state = np.arange(n)
-    for _ in range(n):
-        state = np.where(state >= 0, succ[np.maximum(state, 0)], -1)
-    return bool(np.any(state >= 0))
-
-
 @given(st.one_of(S.transition_matrices(max_n=20), S.transition_matrices(max_n=20, masses=("stochastic",))))
 def test_greedy_rate_is_zero_or_infinite(case):
     """thm-greedy-functional: ζ(G) <= 1/n; no end token gives ρ = 1 and R = ∞; in general R ∈ {0, ∞}."""
@@ -579,11 +561,11 @@ def test_greedy_rate_is_zero_or_infinite(case):
     assert rep.sparsity(G) <= 1 / n
     assert (rep.sparsity(G) == 1 / n) == bool(kept.all())
     R = quiet(rep.repetition_rate, G)
-    rho = rep.spectral_radius(G)
+    rho = rep.spectral_radius(rep.hadamard_square(G))
     note(f"R(G)={R!r} rho={rho!r} rows kept={kept.tolist()}")
     # (3) R ∈ {0, ∞}, infinite exactly when some greedy path never ends
     assert R in (0.0, math.inf)
-    assert (R == math.inf) == _greedy_path_survives(G) == (rho == 1.0)
+    assert (R == math.inf) == reference.greedy_path_survives(G) == (rho == 1.0)
     assert rho in (0.0, 1.0)
     # (2) no end mass at all (every row sums to 1): a function on the tokens, which has a cycle
     if np.all(full[:, n] == 0.0):
@@ -719,42 +701,6 @@ def test_perturbation_keeps_valid_matrices_and_the_mean(case, delta, K):
         assert np.all(np.abs(moments.variance) <= scale)
 
 
-def _perturbed_terms_by_signs(P: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
-    """R'_k for every ± assignment of the 2k step matrices (all 2^(2k m) patterns, m = #{c_ij > 0})."""
-    n = P.shape[0]
-    pos = np.argwhere(c > 0)
-    m = len(pos)
-    bits = 2 * k * m
-    codes = np.arange(2**bits)[:, None] >> np.arange(bits)[None, :]
-    signs = ((codes & 1) * 2.0 - 1.0).reshape(2**bits, 2 * k, m)
-    B = np.broadcast_to(P, (signs.shape[0], 2 * k, n, n)).copy()
-    B[:, :, pos[:, 0], pos[:, 1]] += c[pos[:, 0], pos[:, 1]] * signs
-    X = B[:, 0] * B[:, k]
-    for t in range(1, k):
-        X = X @ (B[:, t] * B[:, k + t])
-    return np.trace(X, axis1=1, axis2=2)
-
-
-def _perturbed_moments_by_walk_pairs(P: np.ndarray, c: np.ndarray, k: int) -> tuple[float, float]:
-    """E R'_k and Var R'_k expanded over (pairs of) closed k-walks.
-
-    R'_k = Σ_γ Π_t X_t(γ_t) with X_t(e) = B'_t(e) B'_(k+t)(e); the X_t are independent across t and entries,
-    E X(e) = P_e^2 and E X(e)^2 = (E B'(e)^2)^2, the mean of (P_e ± c_e)^2 over the two signs, squared.
-    """
-    import itertools
-
-    n = P.shape[0]
-    second_B = ((P + c) ** 2 + (P - c) ** 2) / 2
-    walks = [w for w in itertools.product(range(n), repeat=k)]
-    edges = [[(w[t], w[(t + 1) % k]) for t in range(k)] for w in walks]
-    mean = sum(math.prod(P[e] ** 2 for e in es) for es in edges)
-    second = 0.0
-    for es in edges:
-        for fs in edges:
-            second += math.prod(second_B[e] ** 2 if e == f else P[e] ** 2 * P[f] ** 2 for e, f in zip(es, fs))
-    return mean, second - mean**2
-
-
 @given(
     S.transition_matrices(max_n=3, masses=("substochastic", "mixed")),
     st.sampled_from([1e-3, 0.05, 0.3, 1.0]),
@@ -766,7 +712,7 @@ def test_perturbed_variance_matches_enumeration(case, delta, K):
     c = rep.perturbation_amplitudes(case.P, delta)
     m = int(np.count_nonzero(c))
     for k in range(1, K + 1):
-        mean, var = _perturbed_moments_by_walk_pairs(case.dense, c, k)
+        mean, var = reference.perturbed_moments_by_walk_pairs(case.dense, c, k)
         # sums of nonnegative products for the mean; the package's variance is a difference of two traces,
         # so its rounding is of order eps E[R'_k^2] = eps (Tr(A^k)^2 + Var)
         tol_mean = 64 * k * case.n * EPS * mean + 1e-300
@@ -775,7 +721,7 @@ def test_perturbed_variance_matches_enumeration(case, delta, K):
         assert abs(moments.mean[k - 1] - mean) <= tol_mean
         assert abs(moments.variance[k - 1] - var) <= tol_var
         if 2 * k * m <= 14:  # every ± assignment of the 2k step matrices, equally likely
-            R = _perturbed_terms_by_signs(case.dense, c, k)
+            R = reference.perturbed_terms_by_signs(case.dense, c, k)
             e_mean = float(R.mean())
             e_var = float(((R - e_mean) ** 2).mean())
             assert abs(moments.mean[k - 1] - e_mean) <= tol_mean

@@ -10,15 +10,15 @@ import scipy.sparse as sp
 
 import repetition as rep
 from repetition import rate as rate_module
+from repetition import reference
+
+
+CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
 
 
 def exact_rate(P):
-    """R = Tr(A (I - A)^{-1}) in exact rational arithmetic (sympy)."""
-    import sympy
-
-    M = sympy.Matrix(P).applyfunc(lambda x: sympy.Rational(x) ** 2)
-    n = M.shape[0]
-    return (M * (sympy.eye(n) - M).inv()).trace()
+    """R = Tr(A (I - A)^{-1}) in exact rational arithmetic, from entries given as strings or numbers."""
+    return reference.exact_repetition_rate([[Fraction(x) for x in row] for row in P])
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 50])
@@ -96,7 +96,7 @@ def test_transient_tokens_contribute_nothing():
 def test_nilpotent_matrix_has_zero_rate():
     P = np.triu(np.full((4, 4), 0.25), k=1)
     assert rep.repetition_rate(P) == 0.0
-    assert rep.spectral_radius(P) == 0.0
+    assert rep.spectral_radius(rep.hadamard_square(P)) == 0.0
 
 
 def test_near_singular_warns_and_stays_accurate():
@@ -130,10 +130,13 @@ def test_terms_validate_K():
 
 
 def test_spectral_radius_small_cases():
-    assert rep.spectral_radius(np.full((3, 3), 1 / 3)) == pytest.approx(1 / 3, rel=1e-14)
-    assert rep.spectral_radius([[0.0, 1.0], [1.0, 0.0]]) == 1.0
+    def rho_A(P):
+        return rep.spectral_radius(rep.hadamard_square(P))
+
+    assert rho_A(np.full((3, 3), 1 / 3)) == pytest.approx(1 / 3, rel=1e-14)
+    assert rho_A([[0.0, 1.0], [1.0, 0.0]]) == 1.0
     P = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])
-    assert rep.spectral_radius(P) == pytest.approx(0.25, rel=1e-12)
+    assert rho_A(P) == 0.25  # a simple cycle of equal weights: exact
 
 
 @pytest.mark.parametrize("n, seed", [(1, 0), (7, 1), (60, 2), (700, 3)])
@@ -152,3 +155,59 @@ def test_dense_routes_agree(n, seed):
     general = _dense_trace(A.copy(), A.copy())  # D given: the inverse route
     np.testing.assert_allclose(fast[0], general[0], rtol=1e-13)
     np.testing.assert_allclose(fast[1], general[1], rtol=1e-12)
+
+
+
+# --- the series with a certified tail (repetition_rate_series) ----------------------------------
+
+def test_series_not_fooled_by_periodic_chain():
+    # the first two terms are exactly 0: a stop-at-the-first-small-term rule would return 0
+    assert rep.repetition_terms(CYCLE3, 2).tolist() == [0.0, 0.0]
+    res = rep.repetition_rate_series(CYCLE3, tol=1e-14)
+    q = 0.25**3
+    R = 3 * q / (1 - q)
+    assert res.terms >= 3
+    assert res.value <= R + 1e-17
+    assert R - res.value <= res.tail_bound + 1e-17
+    assert res.tail_bound <= 1e-14
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_series_brackets_exact_rate(seed):
+    rng = np.random.default_rng(100 + seed)
+    P = rep.random_decoder(12, density=0.5, end="random-offset", end_size=1.0, rng=rng)
+    R = rep.repetition_rate(P)
+    for tol in (1e-3, 1e-8):
+        res = rep.repetition_rate_series(P, tol)
+        assert res.tail_bound <= tol
+        assert res.value <= R * (1 + 1e-12)
+        assert R <= (res.value + res.tail_bound) * (1 + 1e-12)
+
+
+def test_series_near_rho_one_needs_many_terms():
+    # 2-cycle with probability 0.999: ρ(A) = 0.998001, R = 2ρ^2/(1 - ρ^2)
+    P = np.array([[0.0, 0.999], [0.999, 0.0]])
+    rho = 0.999**2
+    res = rep.repetition_rate_series(P, tol=1e-6)
+    R = 2 * rho**2 / (1 - rho**2)
+    assert res.terms > math.log(1e-6) / math.log(rho)
+    assert res.value <= R <= res.value + res.tail_bound
+
+
+def test_series_gives_up_with_warning_and_a_valid_bound():
+    P = np.array([[0.0, 0.999], [0.999, 0.0]])
+    with pytest.warns(RuntimeWarning, match="max_terms"):
+        res = rep.repetition_rate_series(P, tol=1e-12, max_terms=50)
+    R = 2 * 0.999**4 / (1 - 0.999**4)
+    assert res.terms == 50 and res.value <= R <= res.value + res.tail_bound
+
+
+def test_series_validation():
+    with pytest.raises(ValueError, match="tol"):
+        rep.repetition_rate_series(CYCLE3, tol=0.0)
+    with pytest.raises(TypeError, match="tol"):
+        rep.repetition_rate_series(CYCLE3, tol="small")
+    with pytest.raises(ValueError, match="max_terms"):
+        rep.repetition_rate_series(CYCLE3, max_terms=0)
+    with pytest.raises(ValueError, match="row sums"):
+        rep.eigen_upper_bound([[0.9, 0.9], [0.0, 0.0]])

@@ -13,17 +13,14 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 import repetition as rep
+from repetition import reference
 from repetition import _sparse_rate
 from repetition import rate as rate_module
 
 
 def exact_rate(A_rational):
-    """Tr(A (I - A)^{-1}) of a sympy matrix A, exactly."""
-    import sympy
-
-    n = A_rational.shape[0]
-    return (A_rational * (sympy.eye(n) - A_rational).inv()).trace()
-
+    """Tr(A (I - A)^{-1}) of a sympy matrix A, exactly (repetition.reference)."""
+    return reference.exact_resolvent_trace(A_rational)
 
 def chain_and_hubs(n, seed, leak=0.95):
     """A sparse substochastic matrix with word-like structure: single-successor chains, a few hubs, self-loops."""

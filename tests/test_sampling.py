@@ -43,7 +43,9 @@ def test_monte_carlo_agrees_with_exact_partial_sum():
 def test_monte_carlo_rejects_bad_args():
     P = np.full((2, 2), 0.25)
     with pytest.raises(TypeError, match="rng"):
-        rep.monte_carlo_repetition_rate(P, 2, 10, 0)
+        rep.monte_carlo_repetition_rate(P, 2, 10, "seed")
+    with pytest.raises(ValueError, match="rng"):
+        rep.monte_carlo_repetition_rate(P, 2, 10, -1)
     with pytest.raises(ValueError, match="samples"):
         rep.monte_carlo_repetition_rate(P, 2, 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="starts"):

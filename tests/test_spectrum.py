@@ -1,4 +1,4 @@
-"""Unit tests of the spectral quantities and upper bounds (book, Chapter 5)."""
+"""Unit tests of the spectrum and the upper bounds of Chapter 5."""
 
 import math
 
@@ -8,23 +8,14 @@ import scipy.sparse as sp
 import sympy
 
 import repetition as rep
-
-
-def exact_rate(P):
-    M = sympy.Matrix(P).applyfunc(lambda x: sympy.Rational(x) ** 2)
-    return (M * (sympy.eye(M.shape[0]) - M).inv()).trace()
+from repetition import reference
 
 
 CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
+
+
 SWAP = np.array([[0.0, 1.0], [1.0, 0.0]])  # deterministic 2-cycle: ρ(A) = 1, R = ∞
 
-
-def random_substochastic(rng, n, density=1.0):
-    P = rng.random((n, n)) * (rng.random((n, n)) < density)
-    return P / (P.sum(axis=1, keepdims=True) + rng.random((n, 1)) + 1e-300)
-
-
-# --- closed forms --------------------------------------------------------------------------------
 
 def test_uniform_matrix_bounds_hand_computed():
     # P = J/n: A = J/n^2, ρ = r = 1/n, R = 1/(n - 1); both bounds n (1/n)/(1 - 1/n) = n/(n - 1)
@@ -76,14 +67,14 @@ def test_acyclic_matrix_has_zero_rate_and_zero_bound():
 def test_defective_A_eigen_formula():
     # P = [[a, b], [0, a]]: A = [[a^2, b^2], [0, a^2]] is a Jordan block; R = 2a^2/(1 - a^2)
     a, b = sympy.Rational(1, 2), sympy.Rational(1, 3)
-    assert exact_rate([[a, b], [0, a]]) == 2 * a**2 / (1 - a**2)
+    assert reference.exact_repetition_rate([[a, b], [0, a]]) == 2 * a**2 / (1 - a**2)
     P = np.array([[0.5, 1 / 3], [0.0, 0.5]])
     assert rep.eigen_repetition_rate(P) == pytest.approx(float(2 * a**2 / (1 - a**2)), rel=1e-12)
 
 
 def test_complex_eigenvalue_example_exact():
     P = [["1/10", "3/5", "0"], ["0", "0", "7/10"], ["4/5", "0", "0"]]
-    R = exact_rate(P)
+    R = reference.exact_repetition_rate([[sympy.Rational(x) for x in row] for row in P])
     Pf = np.array([[0.1, 0.6, 0.0], [0.0, 0.0, 0.7], [0.8, 0.0, 0.0]])
     lam = np.linalg.eigvals(Pf * Pf)
     assert np.sum(np.abs(lam.imag) > 1e-3) == 2  # one complex-conjugate pair
@@ -91,13 +82,11 @@ def test_complex_eigenvalue_example_exact():
     assert float(R) <= rep.modulus_upper_bound(Pf) <= rep.eigen_upper_bound(Pf)
 
 
-# --- bound chain on random matrices ---------------------------------------------------------------
-
 @pytest.mark.parametrize("seed", range(8))
 def test_bound_chain_random(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 30))
-    P = random_substochastic(rng, n, density=float(rng.uniform(0.1, 1.0)))
+    P = rep.random_decoder(n, density=float(rng.uniform(0.1, 1.0)), end="random-offset", end_size=1.0, rng=rng)
     R = rep.repetition_rate(P)
     Rm = rep.modulus_upper_bound(P)
     Re = rep.eigen_upper_bound(P)
@@ -110,7 +99,7 @@ def test_bound_chain_random(seed):
 
 def test_sparse_input_matches_dense():
     rng = np.random.default_rng(11)
-    P = random_substochastic(rng, 40, density=0.15)
+    P = rep.random_decoder(40, density=0.15, end="random-offset", end_size=1.0, rng=rng)
     S = sp.csr_array(P)
     for f in (rep.eigen_upper_bound, rep.row_sum_upper_bound, rep.modulus_upper_bound, rep.eigen_repetition_rate):
         assert f(S) == pytest.approx(f(P), rel=1e-10)
@@ -130,61 +119,6 @@ def test_eigen_route_agrees_with_solve_beyond_512():
     assert rep.repetition_rate(P) == pytest.approx(reference, rel=1e-9)
 
 
-# --- the series with a certified tail ---------------------------------------------------------------
-
-def test_series_not_fooled_by_periodic_chain():
-    # the first two terms are exactly 0: a stop-at-the-first-small-term rule would return 0
-    assert rep.repetition_terms(CYCLE3, 2).tolist() == [0.0, 0.0]
-    res = rep.repetition_rate_series(CYCLE3, tol=1e-14)
-    q = 0.25**3
-    R = 3 * q / (1 - q)
-    assert res.terms >= 3
-    assert res.value <= R + 1e-17
-    assert R - res.value <= res.tail_bound + 1e-17
-    assert res.tail_bound <= 1e-14
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_series_brackets_exact_rate(seed):
-    rng = np.random.default_rng(100 + seed)
-    P = random_substochastic(rng, 12, density=0.5)
-    R = rep.repetition_rate(P)
-    for tol in (1e-3, 1e-8):
-        res = rep.repetition_rate_series(P, tol)
-        assert res.tail_bound <= tol
-        assert res.value <= R * (1 + 1e-12)
-        assert R <= (res.value + res.tail_bound) * (1 + 1e-12)
-
-
-def test_series_near_rho_one_needs_many_terms():
-    # 2-cycle with probability 0.999: ρ(A) = 0.998001, R = 2ρ^2/(1 - ρ^2)
-    P = np.array([[0.0, 0.999], [0.999, 0.0]])
-    rho = 0.999**2
-    res = rep.repetition_rate_series(P, tol=1e-6)
-    R = 2 * rho**2 / (1 - rho**2)
-    assert res.terms > math.log(1e-6) / math.log(rho)
-    assert res.value <= R <= res.value + res.tail_bound
-
-
-def test_series_gives_up_with_warning_and_a_valid_bound():
-    P = np.array([[0.0, 0.999], [0.999, 0.0]])
-    with pytest.warns(RuntimeWarning, match="max_terms"):
-        res = rep.repetition_rate_series(P, tol=1e-12, max_terms=50)
-    R = 2 * 0.999**4 / (1 - 0.999**4)
-    assert res.terms == 50 and res.value <= R <= res.value + res.tail_bound
-
-
-def test_series_validation():
-    with pytest.raises(ValueError, match="tol"):
-        rep.repetition_rate_series(CYCLE3, tol=0.0)
-    with pytest.raises(TypeError, match="tol"):
-        rep.repetition_rate_series(CYCLE3, tol="small")
-    with pytest.raises(ValueError, match="max_terms"):
-        rep.repetition_rate_series(CYCLE3, max_terms=0)
-    with pytest.raises(ValueError, match="row sums"):
-        rep.eigen_upper_bound([[0.9, 0.9], [0.0, 0.0]])
-
-
 @pytest.mark.parametrize("scale", [1e-60, 1e-75, 1e-100])
 def test_eigenvalues_at_tiny_scale(scale):
     # A = P ⊙ P has entries around scale**2 (down to 1e-200), where LAPACK's eigvals
@@ -193,7 +127,7 @@ def test_eigenvalues_at_tiny_scale(scale):
     Q = rng.random((6, 6)) / 6
     lam = np.sort(np.abs(np.linalg.eigvals(Q * Q)))
     P = Q * scale
-    np.testing.assert_allclose(rep.spectral_radius(P), lam[-1] * scale**2, rtol=1e-12)
+    np.testing.assert_allclose(rep.spectral_radius(rep.hadamard_square(P)), lam[-1] * scale**2, rtol=1e-12)
     np.testing.assert_allclose(
         rep.modulus_upper_bound(P), np.sum(lam * scale**2 / (1 - lam * scale**2)), rtol=1e-10
     )
@@ -206,7 +140,7 @@ def test_deterministic_cycle_gives_rho_exactly_one_and_infinite_rate():
     # Chapter 5: a deterministic 3-cycle with a leaky fourth token attached
     P = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.3, 0.2, 0.0, 0.1]])
     for M in (P, sp.csr_array(P)):
-        assert rep.spectral_radius(M) == 1.0
+        assert rep.spectral_radius(rep.hadamard_square(M)) == 1.0
         assert rep.repetition_rate(M) == math.inf
         assert rep.eigen_upper_bound(M) == math.inf
 
