@@ -55,7 +55,6 @@ import scipy.sparse.linalg as spla
 
 import repetition as rep
 from repetition import _sparse_rate
-from repetition.graph import _cyclic_components_of
 
 TIME_LIMIT = 60.0  # seconds a baseline may take before it is stopped
 REPEAT_SECONDS, REPEAT_MAX = 1.0, 7  # a method is run again while its runs total under 1 s (at most 7 runs); the best counts
@@ -198,7 +197,7 @@ def complex_step_way(P, h: float = 1e-30):
     """
     A = _A(sp.csr_array(P))
     total = 0.0
-    for idx in _cyclic_components_of(A):
+    for idx in rep.cyclic_components(rep.BigramChain(A, "A")):
         Ac = sp.csr_array(A[idx][:, idx])
         m = idx.size
         if m > _sparse_rate.DENSE_SWITCH:
