@@ -27,9 +27,11 @@ def _random_rational(rng, n, density, mass):
 
 
 CASES = []
-
-
 _rng = np.random.default_rng(20210126)
+for _n, _density, _mass in [(3, 1.0, Fraction(1)), (3, 0.5, Fraction(3, 4)), (4, 0.4, Fraction(1)), (4, 0.7, Fraction(1, 2))]:
+    CASES.append(_random_rational(_rng, _n, _density, _mass))
+CASES.append([[Fraction(0), Fraction(1, 2)], [Fraction(1, 2), Fraction(0)]])  # 2-cycle: the paper's term fails
+CASES.append([[Fraction(1, 10), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 10)]])  # dense: fails at k = 1
 
 
 def _as_float(Pf):
