@@ -163,7 +163,64 @@ def test_bad_input():
         arp([[0.5]], "both")
     with pytest.raises(ValueError, match="row sums above 1"):
         arp([[0.9, 0.2], [0.0, 0.5]])
-    big = sp.random_array((600, 600), density=0.02, random_state=1, format="csr")
-    big = sp.csr_array(big.multiply(0.9 / np.maximum(big.sum(axis=1), 1e-300)[:, None]))
-    with pytest.raises(ValueError, match="pair chain of a component"):
-        arp(big, "corrected")
+    # a 300-cycle among 300 tokens: ζn = 1, so only the pair chain (90,000 states) would do
+    cycle = sp.csr_array((np.full(300, 0.9), (np.arange(300), (np.arange(300) + 1) % 300)), shape=(300, 300))
+    with pytest.raises(ValueError, match=r"need ζn > 1 \(here ζn = 1\) or a pair chain of at most 40000 states"):
+        arp(cycle, "corrected")
+    # Tr(P^{2k}) = 300 · 0.9^{2k} when 300 divides 2k, else 0: printed = 300 · 0.9^300 / (1 - 0.9^300)
+    assert arp(cycle, "printed") == pytest.approx(300 * 0.9**300 / (1 - 0.9**300), rel=1e-12)
+
+
+# ---------------------------------------------------------------- the Parseval route for large components
+
+
+def word_like(n, seed):
+    rng = np.random.default_rng(seed)
+    P = sp.random_array((n, n), density=3.0 / n, random_state=rng, format="csr")
+    P = sp.csr_array(P + sp.diags_array(rng.random(n) * (rng.random(n) < 0.1)) + sp.eye_array(n, k=1)
+                     + sp.eye_array(n, k=1 - n))  # a cycle through every token: one component
+    P = sp.csr_array(P.multiply(0.9 / P.sum(axis=1)[:, None]))
+    P.eliminate_zeros()
+    return P
+
+
+def test_parseval_route_matches_the_pair_chain(monkeypatch):
+    P = word_like(40, 1)
+    by_pairs = arp(P, "corrected")  # 1,600 pair states: the pair chain
+    monkeypatch.setattr(_arp_closed, "PAIR_DENSE_LIMIT", 0)  # force the Parseval route
+    assert arp(P, "corrected") == pytest.approx(by_pairs, rel=1e-13)
+    monkeypatch.setattr(_arp_closed, "DENSE_LIMIT", 10)  # and its selected inversion
+    monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 10)
+    assert arp(P, "corrected") == pytest.approx(by_pairs, rel=1e-13)
+
+
+def test_parseval_route_on_a_larger_component(monkeypatch):
+    P = word_like(400, 2)  # 160,000 pair states: the Parseval route
+    monkeypatch.setattr(_arp_closed, "DENSE_LIMIT", 50)
+    monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 50)
+    printed, corrected = partial_sums(P.toarray(), 200)
+    assert arp(P, "corrected") == pytest.approx(corrected, rel=1e-12)
+
+
+def test_parseval_aliasing_bound_holds_for_few_nodes(monkeypatch):
+    # With a loose tolerance the rule uses few nodes; its overestimate must stay within the certified bound.
+    P = word_like(40, 3)
+    exact = arp(P, "corrected")
+    G = _arp_closed._pattern(P)
+    comps = _arp_closed._cyclic_components(G)
+    c = G.nnz / 40
+    monkeypatch.setattr(_arp_closed, "ALIAS_TOLERANCE", 1e-2)
+    N, bound = _arp_closed._parseval_nodes(G, comps, c)
+    rule = _arp_closed._corrected_parseval(G, comps, c)
+    assert N < 15 and 0 <= rule - exact <= bound
+
+
+@pytest.mark.parametrize("z", [0.4, 0.4j, -0.35 + 0.1j, -0.4])
+def test_selected_diagonal_matches_the_dense_inverse(monkeypatch, z):
+    monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 20)
+    P = word_like(300, 4)
+    X = sp.csr_array(P * z)
+    d = _sparse_rate.selected_diagonal(X)
+    Xd = X.toarray()
+    expect = np.diag(Xd @ np.linalg.inv(np.eye(300) - Xd))
+    np.testing.assert_allclose(d, expect, rtol=1e-12, atol=1e-15)

@@ -24,8 +24,19 @@ pair chain ``W = (P ⊗ P) / ζn`` at the diagonal pairs. Closed walks from
 ``(i, i)`` stay in its strongly connected component ``S`` of the pair graph,
 so the corrected ARP is ``Σ_S Σ_{(i,i) ∈ S} [W_S (I - W_S)^{-1}]_{(ii),(ii)}``,
 a weighted trace (weights 1 on diagonal pairs, 0 elsewhere). The pair chain
-has ``m²`` states for a component of ``m`` tokens, so this is exact only for
-small vocabularies (:data:`PAIR_STATES_LIMIT`).
+has ``m²`` states for a component of ``m`` tokens, so it serves small
+components only (:data:`PAIR_DENSE_LIMIT`). A large component goes through
+Parseval's identity instead: with ``f_ik = (P^k)_ii``, ``r = (ζn)^{-1/2}`` and
+``F_i(z) = Σ_k f_ik z^k = [zP (I - zP)^{-1}]_ii``,
+``Σ_k f_ik² r^{2k} = (1/2π) ∫ |F_i(r e^{iθ})|² dθ``, evaluated by the N-point
+trapezoidal rule, which converges geometrically for this periodic analytic
+integrand; the diagonal of the resolvent at each node comes from the
+elimination and a selected inversion
+(:func:`repetition._sparse_rate.selected_diagonal`), without the inverse.
+Since every ``f_ik`` lies in [0, 1], the rule's error is one-signed and
+certified: it overestimates by at most ``2 r^N/(1 - r^N) Σ_k Tr((P/ζn)^k)``,
+an exact nonnegative trace, and N is chosen to make that below
+:data:`ALIAS_TOLERANCE` relative (this route needs ``ζn > 1``).
 
 Convergence (both forms alike). Closed walks stay inside one strongly
 connected component ``C`` of the graph of ``P``; both series converge exactly
@@ -56,10 +67,15 @@ from . import _sparse_rate
 from ._validation import as_transition_matrix
 from .expected import _block, _cyclic_components, _pattern  # shared graph helpers (one copy)
 
-#: The corrected form's pair chain may have at most this many states per component ...
-PAIR_STATES_LIMIT = 250_000
+#: Components whose pair chain has at most this many states get the (dense) pair chain; larger ones
+#: the Parseval route when ζn > 1 ...
+PAIR_DENSE_LIMIT = 2500
 
-#: ... and at most this many stored entries (nnz(P_C)²).
+#: ... and otherwise the pair chain by sparse elimination, up to this many states (its graph, a
+#: Kronecker square, fills in fast) ...
+PAIR_STATES_LIMIT = 40_000
+
+#: ... and this many stored entries (nnz(P_C)²).
 PAIR_ENTRIES_LIMIT = 30_000_000
 
 #: Components up to this size are handled densely.
@@ -67,6 +83,12 @@ DENSE_LIMIT = 2500
 
 #: Exact M-matrix test (rational Gaussian elimination) up to this component size.
 EXACT_PIVOT_LIMIT = 80
+
+#: The Parseval route's certified aliasing error, relative to the series' first two terms ...
+ALIAS_TOLERANCE = 1e-14
+
+#: ... reached with at most this many nodes of the trapezoidal rule.
+MAX_NODES = 401
 
 _FORMS = ("corrected", "printed")
 
@@ -181,23 +203,96 @@ def _printed(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
     return 0.5 * total
 
 
-def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
-    """``Σ_(i,i) [W (I - W)^{-1}]_{(ii),(ii)}`` with ``W = (P_C ⊗ P_C) / ζn`` on each component ``C`` of ``P``."""
+def _corrected_pairs(Pc: sp.csr_array, c: float) -> float:
+    """The corrected ARP of one component from its pair chain ``(P_C ⊗ P_C) / ζn``."""
+    m = Pc.shape[0]
+    W = sp.csr_array(sp.kron(Pc, Pc, format="csr") / c)
+    diagonal = np.zeros(m * m)
+    diagonal[np.arange(m) * (m + 1)] = 1.0
+    return _trace(W, diagonal)
+
+
+def _resolvent_diagonal(Pc: sp.csr_array, z: complex) -> np.ndarray:
+    """``[zP (I - zP)^{-1}]_ii`` for every token of one component (``|z| ||P||_inf < 1``)."""
+    X = sp.csr_array(Pc * z, dtype=np.complex128)
+    m = Pc.shape[0]
+    if m <= DENSE_LIMIT:
+        Xd = X.toarray()
+        return np.einsum("ij,ji->i", Xd, sla.inv(np.eye(m) - Xd, check_finite=False))
+    return _sparse_rate.selected_diagonal(X)
+
+
+def _parseval_nodes(G: sp.csr_array, comps: list[np.ndarray], c: float) -> tuple[int, float]:
+    """Nodes N of the trapezoidal rule and the bound on its aliasing error, for the corrected form.
+
+    With ``f_ik = (P^k)_ii`` in [0, 1] and ``r = (ζn)^{-1/2}``, the N-point rule
+    on ``|F_i(r e^{iθ})|²`` adds the aliased products ``f_ik f_il r^{k+l}``,
+    ``k ≡ l (mod N)``, all nonnegative, and their sum is at most
+    ``2 r^N / (1 - r^N) Σ_k r^{2k} Tr(P^k) = 2 r^N / (1 - r^N) Tr(Y (I - Y)^{-1})``,
+    ``Y = P / ζn``: an exact nonnegative trace. N (odd, so no node is real
+    and negative) is the smallest with the bound below :data:`ALIAS_TOLERANCE`
+    times the first two terms of the series.
+    """
+    r = 1.0 / math.sqrt(c)
+    scale = sum(_trace(_block(G, idx) / c) for idx in comps)
+    first = 0.0
+    for idx in comps:
+        Pc = _block(G, idx)
+        d2 = np.asarray(Pc.multiply(Pc.T).sum(axis=1)).ravel()
+        first += float(np.sum(Pc.diagonal() ** 2)) / c + float(np.sum(d2**2)) / c**2
+    target = ALIAS_TOLERANCE * (first if first > 0 else scale)
+    N = 3
+    while 2.0 * r**N / (1.0 - r**N) * scale > target:
+        N += 2
+        if N > MAX_NODES:
+            raise ValueError(
+                f"the corrected ARP at ζn = {c:.6g} would need more than {MAX_NODES} evaluations of the "
+                "resolvent's diagonal (ζn too close to 1 for its series to converge fast); use partial "
+                "sums with repetition.arp_tail_bound"
+            )
+    return N, 2.0 * r**N / (1.0 - r**N) * scale
+
+
+def _corrected_parseval(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
+    """``Σ_k Σ_i f_ik² r^{2k} = (1/2π) ∫ Σ_i |F_i(r e^{iθ})|² dθ`` by the trapezoidal rule (Parseval).
+
+    ``F_i(z) = Σ_k (P^k)_ii z^k = [zP (I - zP)^{-1}]_ii``. The rule overestimates
+    by at most the bound of :func:`_parseval_nodes`; by the symmetry
+    ``F_i(z̄) = conj(F_i(z))`` only the nodes with ``0 <= θ <= π`` are computed.
+    """
+    N, _ = _parseval_nodes(G, comps, c)
+    r = 1.0 / math.sqrt(c)
     total = 0.0
+    for j in range((N + 1) // 2):
+        z = r * complex(math.cos(2 * math.pi * j / N), math.sin(2 * math.pi * j / N))
+        weight = 1.0 if j == 0 else 2.0
+        for idx in comps:
+            F = _resolvent_diagonal(_block(G, idx), z)
+            total += weight * float(np.sum(F.real**2 + F.imag**2))
+    return total / N
+
+
+def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
+    """The corrected ARP: the pair chain for small components, the Parseval route for large ones."""
+    total = 0.0
+    large = []
     for idx in comps:
         Pc = _block(G, idx)
         m = idx.size
-        if m * m > PAIR_STATES_LIMIT or Pc.nnz**2 > PAIR_ENTRIES_LIMIT:
+        if m * m <= PAIR_DENSE_LIMIT:
+            total += _corrected_pairs(Pc, c)
+        elif c > 1:
+            large.append(idx)
+        elif m * m <= PAIR_STATES_LIMIT and Pc.nnz**2 <= PAIR_ENTRIES_LIMIT:
+            total += _corrected_pairs(Pc, c)
+        else:
             raise ValueError(
-                f"the corrected ARP's closed form needs the pair chain of a component of {m} tokens: "
-                f"{m * m} states and {Pc.nnz**2} entries, above the limits of {PAIR_STATES_LIMIT} states and "
-                f"{PAIR_ENTRIES_LIMIT} entries; at this size only partial sums with a tail bound are available "
-                "(repetition.arp_terms, repetition.arp_tail_bound)"
+                f"the corrected ARP's exact routes need ζn > 1 (here ζn = {c:.6g}) or a pair chain of at most "
+                f"{PAIR_STATES_LIMIT} states and {PAIR_ENTRIES_LIMIT} entries (a component of {m} tokens "
+                f"needs {m * m} states and {Pc.nnz**2} entries); use partial sums with repetition.arp_tail_bound"
             )
-        W = sp.csr_array(sp.kron(Pc, Pc, format="csr") / c)
-        diagonal = np.zeros(m * m)
-        diagonal[np.arange(m) * (m + 1)] = 1.0
-        total += _trace(W, diagonal)
+    if large:
+        total += _corrected_parseval(G, large, c)
     return total
 
 
@@ -232,11 +327,13 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
     TypeError, ValueError
         For invalid ``P`` or an unknown ``form``.
     ValueError
-        For ``form="corrected"`` when a component's pair chain exceeds
-        :data:`PAIR_STATES_LIMIT` states or :data:`PAIR_ENTRIES_LIMIT`
-        entries (a word-level model: use partial sums with
-        :func:`repetition.arp_tail_bound`), or when ``ζn <= 1`` and a large
-        component's spectral radius is within rounding of ``sqrt(ζn)``.
+        For ``form="corrected"`` when ``ζn <= 1`` and a component's pair
+        chain exceeds :data:`PAIR_STATES_LIMIT` states or
+        :data:`PAIR_ENTRIES_LIMIT` entries, or ``ζn`` is so close to 1 that
+        the Parseval route would need more than :data:`MAX_NODES` nodes (use
+        partial sums with :func:`repetition.arp_tail_bound`); or when
+        ``ζn <= 1`` and a large component's spectral radius is within
+        rounding of ``sqrt(ζn)``.
 
     Notes
     -----
@@ -246,9 +343,12 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
     elimination above 2,500 tokens, so word-level models are within reach,
     at several times the cost of the repetition rate since the cover has
     twice as many vertices). Corrected form: the weighted trace of the pair
-    chain ``(P ⊗ P) / ζn`` at the diagonal pairs, restricted to the
-    components of the pair graph that contain them; ``m²`` states for ``m``
-    tokens.
+    chain ``(P ⊗ P) / ζn`` at the diagonal pairs for small components
+    (``m²`` states for ``m`` tokens); for large ones, Parseval's identity on
+    the circle ``|z| = (ζn)^{-1/2}`` with a certified trapezoidal rule (see
+    the module notes), each node costing a complex elimination and a
+    selected inversion, roughly ten times the repetition rate; at word scale
+    a few dozen nodes.
 
     Examples
     --------

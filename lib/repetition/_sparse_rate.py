@@ -189,11 +189,13 @@ def _dense_solve_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarra
 
 def _dense_solve(At: np.ndarray, b: np.ndarray, c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """``x = (I - At)^{-1} b`` and ``y = (I - At)^{-T} c`` from one LU with partial pivoting (no derivative)."""
-    M = np.negative(np.asarray(At, dtype=np.float64).T)  # Fortran-ordered I - At: factorised in place
-    M[np.diag_indices(M.shape[0])] += 1.0
+    m = At.shape[0]
+    M = np.empty((m, m), order="F")  # I - At, Fortran-ordered: factorised in place
+    np.negative(At, out=M)
+    M[np.diag_indices(m)] += 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sla.LinAlgWarning)
-        lu = sla.lu_factor(M.T, overwrite_a=True, check_finite=False)
+        lu = sla.lu_factor(M, overwrite_a=True, check_finite=False)
     x = sla.lu_solve(lu, b, check_finite=False)
     y = None if c is None else sla.lu_solve(lu, c, trans=1, check_finite=False)
     return x, y
@@ -337,3 +339,116 @@ def eliminate(A, *, weights=None, trace: bool = True, b=None, c=None, order: lis
             full[I] = q * (cI + AKI.T @ y)
             y = full
     return (None if value is None else total + value), x, y
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """``out[j] = Σ values[index == j]`` (real or complex), by ``numpy.bincount``."""
+    if np.iscomplexobj(values):
+        return np.bincount(index, weights=values.real, minlength=size) + 1j * np.bincount(
+            index, weights=values.imag, minlength=size)
+    return np.bincount(index, weights=values, minlength=size)
+
+
+def selected_diagonal(X) -> np.ndarray:
+    """``d_i = [X (I - X)^{-1}]_ii`` for every i, for a sparse real or complex ``X`` with ``||X||_inf < 1``.
+
+    The diagonal of the resolvent without the inverse: the elimination of
+    :func:`eliminate` (same rounds, same dense remainder), followed by the
+    selected inversion of Takahashi, Fagan and Chen (1973) going back through
+    the rounds. With ``N = (I - X)^{-1}``, a round that eliminates the
+    independent set I (``X_II`` diagonal, ``q_i = 1/(1 - x_ii)``) and leaves
+    ``K`` with the Schur complement's inverse ``Ñ``::
+
+        N_KI = Ñ X_KI Q,   N_IK = Q X_IK Ñ,   N_ii - 1 = x_ii q_i + q_i Σ_k x_ik N_ki,
+
+    and the entries of ``Ñ`` these need lie on the pattern of the transposed
+    Schur complement, which is therefore all that is kept of ``N`` from round
+    to round (the dense remainder's inverse is computed in full). The work is
+    that of the fill of the elimination. ``||X||_inf < 1`` makes every
+    Schur complement strictly diagonally dominant by rows, so no pivoting is
+    needed; ``N_ii - 1`` is assembled without subtracting 1.
+
+    Raises
+    ------
+    RuntimeError
+        If an entry of the Schur complement cancelled to exactly zero, so that
+        a needed entry of ``Ñ`` was not kept (complex arithmetic only; never
+        silently wrong).
+    """
+    Xt = sp.csr_array(X, copy=True)
+    Xt.sum_duplicates()
+    Xt.sort_indices()
+    n = Xt.shape[0]
+    rng = np.random.default_rng(0)
+    stack = []
+    alive = np.arange(n)
+    while Xt.shape[0] > DENSE_SWITCH:
+        r = Xt.shape[0]
+        chosen, cheapest, mean_row = _independent_cheapest(Xt, rng)
+        if r <= DENSE_MAX and (cheapest > STALL_FRACTION * r or cheapest > STALL_RATIO * max(mean_row, 1.0)):
+            break
+        I = np.flatnonzero(chosen)
+        K = np.flatnonzero(~chosen)
+        a = Xt.diagonal()[I]
+        q = 1.0 / (1.0 - a)
+        XK, XI = Xt[K], Xt[I]
+        XKI, XIK, XKK = sp.csr_array(XK[:, I]), sp.csr_array(XI[:, K]), sp.csr_array(XK[:, K])
+        XKK.sort_indices()
+        rows = np.repeat(np.arange(K.size, dtype=np.int64), np.diff(XKK.indptr))
+        # the entries of N_KK this round needs: (k, l) with x_lk != 0, and the diagonal (sorted, may repeat)
+        need = np.sort(np.concatenate([XKK.indices.astype(np.int64) * K.size + rows,
+                                       np.arange(K.size, dtype=np.int64) * (K.size + 1)]))
+        XIK.sort_indices()
+        XKIc = sp.csc_array(XKI)
+        XKIc.sort_indices()
+        stack.append((alive[I], I, K, a, q, XIK, XKIc, need))
+        alive = alive[K]
+        Xt = sp.csr_array(XKK + (XKI @ sp.dia_array((q, 0), shape=(I.size, I.size))) @ XIK)
+    Xd = Xt.toarray()
+    m = Xd.shape[0]
+    Md = np.negative(Xd)
+    Md[np.diag_indices(m)] += 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sla.LinAlgWarning)
+        Nd = sla.inv(Md.T, overwrite_a=True, check_finite=False).T  # in place on the Fortran-ordered view
+    del Md
+    d = np.zeros(n, dtype=Xd.dtype)
+    for rows in _row_blocks(m):
+        d[alive[rows]] = np.einsum("ij,ji->i", Xd[rows, :], Nd[:, rows])
+    keys = np.arange(m * m, dtype=np.int64)  # N of the current round, on the kept pattern: k * size + l
+    vals = Nd.ravel()
+    del Nd
+    for glob, I, K, a, q, XIK, XKIc, need in reversed(stack):
+        nK, nI = K.size, I.size
+        r = nK + nI
+        out_cnt, in_cnt = np.diff(XIK.indptr), np.diff(XKIc.indptr)
+        pairs = out_cnt * in_cnt  # (k, l) with k an out-neighbour and l an in-neighbour of i
+        ti = np.repeat(np.arange(nI), pairs)
+        w = np.arange(ti.size) - np.repeat(np.concatenate([[0], np.cumsum(pairs)[:-1]]), pairs)
+        ic = in_cnt[ti]
+        opos = XIK.indptr[ti] + w // ic
+        ipos = XKIc.indptr[ti] + w % ic
+        want = XIK.indices[opos].astype(np.int64) * nK + XKIc.indices[ipos]
+        pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        if want.size and not np.array_equal(keys[pos], want):
+            raise RuntimeError("selected inversion: an entry of the Schur complement cancelled to zero")
+        Y = vals[pos]  # Ñ[k, l]
+        out_i = np.repeat(np.arange(nI), out_cnt)
+        in_i = np.repeat(np.arange(nI), in_cnt)
+        n_ki = q[out_i] * _sum_by(opos, Y * XKIc.data[ipos], XIK.data.size)  # N[k, i], k in out(i)
+        n_ik = q[in_i] * _sum_by(ipos, XIK.data[opos] * Y, XKIc.data.size)  # N[i, l], l in in(i)
+        s = _sum_by(out_i, XIK.data * n_ki, nI)
+        d[glob] = a * q + q * s
+        at = np.minimum(np.searchsorted(need, keys), need.size - 1)
+        kept = np.flatnonzero(need[at] == keys)
+        kk, ll = np.divmod(keys[kept], nK)
+        keys = np.concatenate([
+            K[kk] * r + K[ll],
+            K[XIK.indices.astype(np.int64)] * r + I[out_i],
+            I[in_i].astype(np.int64) * r + K[XKIc.indices],
+            I.astype(np.int64) * (r + 1),
+        ])
+        vals = np.concatenate([vals[kept], n_ki, n_ik, q + q * s])
+        order = np.argsort(keys, kind="stable")
+        keys, vals = keys[order], vals[order]
+    return d
