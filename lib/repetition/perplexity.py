@@ -27,6 +27,7 @@ infinite log-loss, decided exactly from the counts.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -326,7 +327,8 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
     ------
     TypeError, ValueError
         For an invalid ``P`` or ``start``, empty sentences, ids outside
-        ``0..n-1``, or invalid token lengths.
+        ``0..n-1``, token lengths that are not nonnegative integers of shape
+        (n,), or a ``separator_length`` that is not an integer >= 0.
 
     Examples
     --------
@@ -338,6 +340,11 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
     P = as_transition_matrix(P)
     n = P.shape[0]
     pi = _as_start(start, n)
+    if isinstance(separator_length, (bool, np.bool_)) or not isinstance(separator_length, numbers.Integral):
+        raise TypeError(f"separator_length must be an integer >= 0, got {separator_length!r}")
+    if separator_length < 0:
+        raise ValueError(f"separator_length must be an integer >= 0, got {separator_length!r}")
+    separator_length = int(separator_length)
     if isinstance(sequences, SampledText):
         ids = np.asarray(sequences.tokens, dtype=np.int64)
         offsets = np.asarray(sequences.offsets, dtype=np.int64)
@@ -358,9 +365,13 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
     characters = None
     if token_lengths is not None:
         lengths = np.asarray(token_lengths)
-        if lengths.shape != (n,) or lengths.dtype.kind not in "iu" or np.any(lengths < 0):
-            raise ValueError(f"token_lengths must be nonnegative integers of shape ({n},), got "
-                             f"dtype {lengths.dtype} and shape {lengths.shape}")
+        if lengths.dtype.kind not in "iu":
+            raise TypeError(f"token_lengths must be integers, got dtype {lengths.dtype}")
+        if lengths.shape != (n,):
+            raise ValueError(f"token_lengths must have shape ({n},), one length per token, got shape {lengths.shape}")
+        if np.any(lengths < 0):
+            i = int(np.flatnonzero(lengths < 0)[0])
+            raise ValueError(f"token_lengths must be nonnegative, got token_lengths[{i}] = {int(lengths[i])}")
         sentences = offsets.size - 1
-        characters = int(lengths[ids].sum()) + int(separator_length) * (ids.size - sentences)
+        characters = int(lengths[ids].sum()) + separator_length * (ids.size - sentences)
     return LogLoss(nats, int(ids.size + offsets.size - 1), characters, int(offsets.size - 1), 0)
