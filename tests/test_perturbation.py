@@ -75,3 +75,133 @@ def test_monte_carlo_perturbed_rate_is_unbiased():
     est = rep.monte_carlo_perturbed_rate(P, 0.05, K, 100_000, np.random.default_rng(7))
     target = rep.repetition_terms(P, K).sum()
     assert abs(est.value - target) <= 5 * est.stderr
+
+
+# ---------------------------------------------------------------------------
+# Theorem 2 of Fu et al. as printed (paper_theorem2, paper_perturbed_arp)
+
+from fractions import Fraction  # noqa: E402
+
+from repetition import reference  # noqa: E402
+from repetition.perturbation import paper_perturbed_arp, paper_theorem2  # noqa: E402
+
+
+def _exact_mean_square(P, delta2, K):
+    """Σ_(r,s<=K) (S - t tᵀ)_rs / (ζn)^(r+s) from the exact reference."""
+    S, t = reference.paper_perturbed_second_moments(P, delta2, K)
+    zn = Fraction(sum(1 for row in P for x in row if x != 0), len(P))
+    return sum((S[r][s] - t[r] * t[s]) / zn ** (r + s + 2) for r in range(K) for s in range(K))
+
+
+@pytest.mark.parametrize("K", [1, 2])
+def test_paper_second_moments_against_every_sign_pattern(K):
+    P = [[Fraction(1, 2), Fraction(1, 4)], [Fraction(1, 3), Fraction(1, 3)]]
+    values = reference.paper_perturbed_arp_by_signs(np.array(P, dtype=float), 0.25, K)
+    _, t = reference.paper_perturbed_second_moments(P, Fraction(1, 16), K)
+    arp_K = sum(t[r] / Fraction(2) ** (r + 1) for r in range(K))
+    assert values.mean() == pytest.approx(float(arp_K), rel=1e-12)
+    assert np.mean((values - float(arp_K)) ** 2) == pytest.approx(float(_exact_mean_square(P, Fraction(1, 16), K)), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "P, delta2",
+    [
+        ([[Fraction(1, 2), Fraction(1, 4)], [Fraction(1, 3), Fraction(1, 3)]], Fraction(1, 16)),
+        ([[Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)], [Fraction(3, 5), 0, Fraction(1, 10)],
+          [Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)]], Fraction(1, 10)),
+    ],
+)
+def test_paper_theorem2_mean_square_is_the_series(P, delta2):
+    # the closed form (Woodbury + Stein equations) against exact partial sums of the double series
+    t2 = paper_theorem2(np.array(P, dtype=float), float(delta2) ** 0.5)
+    partial = float(_exact_mean_square(P, delta2, 30))
+    assert t2.mean_square == pytest.approx(partial, rel=1e-9)
+    _, t = reference.paper_perturbed_second_moments(P, 0, 30)
+    zn = Fraction(sum(1 for row in P for x in row if x != 0), len(P))
+    assert t2.arp_printed == pytest.approx(float(sum(t[r] / zn ** (r + 1) for r in range(30))), rel=1e-9)
+
+
+def test_paper_theorem2_tail_bound_dominates_the_exact_tail():
+    P = [[Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)], [Fraction(3, 5), 0, Fraction(1, 10)],
+         [Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)]]
+    delta2 = Fraction(1, 10)
+    S, _ = reference.paper_perturbed_second_moments(P, delta2, 24)
+    zn = Fraction(8, 3)
+    t2 = paper_theorem2(np.array(P, dtype=float), float(delta2) ** 0.5)
+    for K in (2, 4, 8):
+        # E τ_K² = Σ_(r,s>K) S_rs/(ζn)^(r+s), truncated at 24 terms (a lower estimate of the tail)
+        tail = sum(S[r][s] / zn ** (r + s + 2) for r in range(K, 24) for s in range(K, 24))
+        assert float(tail) ** 0.5 <= t2.tail_rms_bound(K)
+    assert t2.tail_rms_bound(8) < t2.tail_rms_bound(4) < t2.tail_rms_bound(2)
+
+
+def test_paper_perturbed_arp_without_noise_is_the_partial_sum():
+    P = rep.dirichlet_decoder(6, rng=2)
+    for law, p in (("rademacher", None), ("normal", None), ("three-point", 0.1)):
+        x = paper_perturbed_arp(P, 0.0, 5, 3, rng=0, law=law, p=p)
+        np.testing.assert_allclose(x, rep.arp_terms(P, 5, "printed").sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("law, p", [("rademacher", None), ("normal", None), ("three-point", 0.05)])
+def test_paper_perturbed_arp_is_unbiased_with_the_exact_mean_square(law, p):
+    n = 5
+    P = np.full((n, n), 0.19)
+    delta = (0.5 / n) ** 0.5
+    K = 6
+    x = paper_perturbed_arp(P, delta, K, 20_000, rng=11, law=law, p=p)
+    arp_K = rep.arp_terms(P, K, "printed").sum()
+    assert abs(x.mean() - arp_K) <= 5 * x.std(ddof=1) / np.sqrt(x.size)
+    exact = float(_exact_mean_square(np.array(P).tolist(), delta**2, K))
+    dev2 = (x - arp_K) ** 2
+    assert abs(dev2.mean() - exact) <= 5 * dev2.std(ddof=1) / np.sqrt(x.size)
+    # and K = 6 terms already carry the whole mean square to within the tail bound
+    t2 = paper_theorem2(P, delta)
+    assert abs(t2.mean_square**0.5 - exact**0.5) <= t2.tail_rms_bound(K) + 1e-12
+
+
+def test_paper_perturbed_arp_same_seed_same_values():
+    P = rep.dirichlet_decoder(4, rng=1)
+    a = paper_perturbed_arp(P, 0.1, 3, 1500, rng=5, law="three-point", p=0.2)
+    b = paper_perturbed_arp(P, 0.1, 3, 1500, rng=np.random.default_rng(5), law="three-point", p=0.2)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_paper_theorem2_hypotheses_constant_and_bounds():
+    P = np.full((5, 5), 0.19)
+    t2 = paper_theorem2(P, 0.1)
+    assert t2.zeta_n == 5 and t2.column_square_max == pytest.approx(5 * 0.19**2)
+    assert t2.hypotheses_hold
+    assert t2.constant == pytest.approx(3 * 5 * 0.01 / (1 * 4))
+    assert t2.bound(0.5) == pytest.approx(t2.constant / 0.25)
+    np.testing.assert_allclose(t2.chebyshev(np.array([1.0, 2.0])), [t2.mean_square, t2.mean_square / 4])
+    assert not paper_theorem2(P, 0.5).hypotheses_hold                 # δ² = 1/4 > 1/n
+    assert not paper_theorem2(np.full((3, 3), 0.3), 0.1).hypotheses_hold   # ζn = 3
+    assert np.isnan(paper_theorem2(np.full((3, 3), 0.3), 0.1).constant)
+    assert paper_theorem2(P, 0.0).mean_square == 0.0
+
+
+def test_paper_theorem2_divergent_cases_are_inf():
+    # ζn = 1 = ρ(P²): the printed ARP diverges
+    t2 = paper_theorem2([[0.0, 1.0], [1.0, 0.0]], 0.1)
+    assert t2.arp_printed == np.inf and t2.mean_square == np.inf
+    # ARP finite, but δ so large that the second moments diverge (ρ(P⊗P + δ² uuᵀ) >= ζn)
+    t2 = paper_theorem2([[0.5, 0.5], [0.5, 0.5]], 1.5)
+    assert np.isfinite(t2.arp_printed) and t2.mean_square == np.inf
+
+
+def test_paper_theorem2_rejects_bad_arguments():
+    P = np.full((5, 5), 0.19)
+    with pytest.raises(ValueError, match="delta"):
+        paper_theorem2(P, -0.1)
+    with pytest.raises(ValueError, match="law"):
+        paper_perturbed_arp(P, 0.1, 2, 3, rng=0, law="uniform")
+    with pytest.raises(ValueError, match="p must be given"):
+        paper_perturbed_arp(P, 0.1, 2, 3, rng=0, law="three-point")
+    with pytest.raises(ValueError, match="p is used only"):
+        paper_perturbed_arp(P, 0.1, 2, 3, rng=0, p=0.1)
+    with pytest.raises(ValueError, match="p must be in"):
+        paper_perturbed_arp(P, 0.1, 2, 3, rng=0, law="three-point", p=0.7)
+    with pytest.raises(ValueError, match="a must be"):
+        paper_theorem2(P, 0.1).bound(0.0)
+    with pytest.raises(TypeError, match="K"):
+        paper_perturbed_arp(P, 0.1, 2.5, 3, rng=0)

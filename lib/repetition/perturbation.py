@@ -17,9 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg as sla
 
 from . import _linalg
-from ._validation import ROW_SUM_TOLERANCE, as_generator, check_positive_int, check_real, check_samples, check_starts
+from ._validation import (
+    ROW_SUM_TOLERANCE,
+    as_generator,
+    check_choice,
+    check_positive_int,
+    check_real,
+    check_samples,
+    check_starts,
+)
 from .chain import as_chain
 from .rate import repetition_terms
 from .sampling import END, MonteCarloEstimate
@@ -32,6 +41,9 @@ __all__ = [
     "perturbed_rate_moments",
     "perturbed_chains",
     "monte_carlo_perturbed_rate",
+    "PaperTheorem2",
+    "paper_theorem2",
+    "paper_perturbed_arp",
 ]
 
 #: Largest n for the perturbation, which works with dense n x n matrices.
@@ -371,3 +383,297 @@ def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng) -> Mo
     starts = rng.integers(0, chain.n, size=samples)
     Y = perturbed_chains(chain, delta, starts, 2 * K, rng)
     return MonteCarloEstimate.from_chains(Y, K, chain.n)
+
+
+# ---------------------------------------------------------------------------
+# Theorem 2 of Fu et al. (2021) as printed: the printed ARP with perturbed factors
+
+#: The laws of the entries of ``T_t`` offered by :func:`paper_perturbed_arp`.
+_PAPER_LAWS = ("rademacher", "normal", "three-point")
+
+#: Draws of :func:`paper_perturbed_arp` processed together (bounds the memory to a few n x n arrays per draw).
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class PaperTheorem2:
+    """The quantities of the paper's Theorem 2, as printed, for one ``P`` and ``δ``.
+
+    Attributes
+    ----------
+    zeta_n : float
+        ``ζn = nnz(P)/n``, the mean number of successors per token.
+    delta : float
+        ``δ``, the standard deviation of every entry of every ``T_t``.
+    column_square_max : float
+        ``max_j Σ_i P_ij²``; the theorem assumes it is below 1.
+    hypotheses_hold : bool
+        Whether ``max_j Σ_i P_ij² < 1``, ``ζn > 4`` and ``δ² < 1/n`` all hold.
+    arp_printed : float
+        ``ARP_printed = Σ_r Tr(P^(2r)) / (ζn)^r``, the slides' ``R``
+        (``inf`` when ``ζn <= ρ(P)²``).
+    mean_square : float
+        ``E (ARP' - ARP_printed)²`` exactly, for any law of the entries
+        with mean 0 and variance ``δ²`` (``inf`` when the series of second
+        moments diverges).
+    constant : float
+        ``3 ζn δ² / ((ζn - 4)(ζn - 1))``, the printed bound times ``a²``
+        (``nan`` when ``ζn <= 4``).
+    spectral_norm_sq : float
+        ``‖P‖₂²``, the square of the largest singular value of ``P``.
+    n : int
+        Number of tokens.
+    """
+
+    zeta_n: float
+    delta: float
+    column_square_max: float
+    hypotheses_hold: bool
+    arp_printed: float
+    mean_square: float
+    constant: float
+    spectral_norm_sq: float
+    n: int
+
+    def bound(self, a) -> np.ndarray | float:
+        """The printed bound ``3 ζn δ² / (a² (ζn - 4)(ζn - 1))`` on ``Pr(|ARP_printed - ARP'| >= a)``.
+
+        Parameters
+        ----------
+        a : float or array_like of float
+            Deviation(s), > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            The printed right-hand side, not clipped at 1.
+        """
+        a = _positive_deviations(a)
+        return self.constant / a**2
+
+    def chebyshev(self, a) -> np.ndarray | float:
+        """Chebyshev's bound with the exact mean square, ``E(ARP' - ARP_printed)² / a²``.
+
+        Parameters
+        ----------
+        a : float or array_like of float
+            Deviation(s), > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A valid upper bound on ``Pr(|ARP_printed - ARP'| >= a)``, not
+            clipped at 1.
+        """
+        a = _positive_deviations(a)
+        return self.mean_square / a**2
+
+    def tail_rms_bound(self, K: int) -> float:
+        """An upper bound on the root mean square of the terms of ``ARP'`` after the K-th.
+
+        Parameters
+        ----------
+        K : int
+            Number of terms kept, >= 1.
+
+        Returns
+        -------
+        float
+            ``n q^(K+1) / (1 - q)`` with ``q = (‖P‖₂² + nδ²) / ζn``, or
+            ``inf`` when ``q >= 1``. Proof: ``E B'_t B'_tᵀ = P Pᵀ + nδ² I``,
+            so ``E ‖X B'_t‖_F² <= (‖P‖₂² + nδ²) E ‖X‖_F²`` for ``X``
+            independent of ``B'_t``; with ``Tr(X)² <= n ‖X‖_F²`` the term
+            ``r`` has root mean square at most ``n q^r``; Minkowski's
+            inequality sums the tail.
+        """
+        K = check_positive_int(K, "K")
+        q = (self.spectral_norm_sq + self.n * self.delta**2) / self.zeta_n
+        if q >= 1:
+            return float("inf")
+        return float(self.n * q ** (K + 1) / (1.0 - q))
+
+
+def _positive_deviations(a):
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"a must be a positive finite deviation (or an array of them), got {a!r}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def _stein(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The solution Z of ``Z - X Z Xᵀ = Y`` (``ρ(X) < 1``)."""
+    return sla.solve_discrete_lyapunov(X, Y)
+
+
+def paper_theorem2(P, delta: float) -> PaperTheorem2:
+    """The paper's Theorem 2 as printed: its hypotheses, its bound, and the exact mean square it is about.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        Transition matrix (the paper's ``B``); entries >= 0, row sums <= 1.
+    delta : float
+        Standard deviation δ >= 0 of every entry of every perturbation ``T_t``.
+
+    Returns
+    -------
+    PaperTheorem2
+        With ``B'_t = P + T_t``, the ``T_t`` independent with independent
+        entries of mean 0 and variance ``δ²``, and
+        ``ARP' = Σ_r Tr(B'_1 ⋯ B'_(2r)) / (ζn)^r`` (the slides' ``R'``):
+        the printed hypotheses, the printed constant, ``ARP_printed`` and
+        the exact ``E (ARP' - ARP_printed)²``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P`` or ``delta``, or ``n > 3000``.
+
+    Notes
+    -----
+    Book, Chapter 9, theorem ``thm-ar-paper-theorem2`` (Fu et al. 2021,
+    Theorem 2, as printed on the authors' slides) and proposition
+    ``prop-ar-mean-square``. With ``c = ζn``, ``N = P ⊗ P``,
+    ``u = vec(I)`` and ``M = N + δ² u uᵀ = E(B'_t ⊗ B'_t)``:
+    ``E Tr(Π_(t<=2r) B'_t) Tr(Π_(t<=2s) B'_t) = Tr(M^(2r) (I ⊗ P^(2(s-r))))``
+    for ``r <= s``, so
+
+        E (ARP' - ARP_printed)² = Tr([M²(c² - M²)^{-1} - N²(c² - N²)^{-1}] (I ⊗ K)),
+        K = 2 (I - P²/c)^{-1} - I,
+
+    finite when ``ρ(M) < c``. ``M²`` is ``N²`` plus a rank-two matrix, so
+    the Woodbury identity reduces everything to Stein equations
+    ``c² Z - P² Z P²ᵀ = Y`` on n x n matrices: O(n³), never n² x n².
+
+    Examples
+    --------
+    >>> P = np.full((5, 5), 0.19)          # ζn = 5, column sums of squares 0.18
+    >>> t = paper_theorem2(P, 0.1)
+    >>> t.hypotheses_hold, round(t.constant, 4)
+    (True, 0.0375)
+    >>> bool(t.mean_square < t.constant)
+    True
+    """
+    chain = as_chain(P)
+    P = chain.dense_or_refuse(DENSE_LIMIT, "Theorem 2")
+    delta = check_real(delta, "delta", 0.0, None, low_open=False)
+    n = chain.n
+    c = float(chain.zeta_n)
+    d2 = delta * delta
+    col = float((P * P).sum(axis=0).max())
+    holds = bool(col < 1.0 and c > 4.0 and n * d2 < 1.0)
+    constant = 3.0 * c * d2 / ((c - 4.0) * (c - 1.0)) if c > 4.0 else float("nan")
+    norm2 = float(sla.svdvals(P, check_finite=False)[0]) ** 2 if n else 0.0
+    P2 = P @ P
+    rho_p2 = float(np.max(np.abs(_linalg.eigvals_scaled(P)))) ** 2
+    if c == 0 or rho_p2 >= c:
+        return PaperTheorem2(c, delta, col, holds, float("inf"), float("inf"), constant, norm2, n)
+    eye = np.eye(n)
+    arp = float(np.trace(sla.solve(c * eye - P2, P2, check_finite=False)))
+    # ρ(M) < c  <=>  δ² uᵀ(cI - N)^{-1} u < 1 (a rank-one update of the M-matrix cI - N)
+    if d2 * float(np.trace(_stein(P / np.sqrt(c), eye / c))) >= 1.0:
+        return PaperTheorem2(c, delta, col, holds, arp, float("inf"), constant, norm2, n)
+    if d2 == 0.0:
+        return PaperTheorem2(c, delta, col, holds, arp, 0.0, constant, norm2, n)
+    X = P2 / c
+    K = 2.0 * np.linalg.inv(eye - X) - eye
+    # vec(Z) for n x n matrices Z (row-major): N vec(Z) = vec(P Z Pᵀ), u = vec(I)
+    U = (P @ P.T, eye)                      # N u and u
+    W = (eye, P.T @ P + n * d2 * eye)         # u and Nᵀu + nδ² u:  M² = N² + δ² [Nu, u][u, Nᵀu + nδ²u]ᵀ
+    Y = [_stein(X, Ui / c**2) for Ui in U]                   # (c² - N²)^{-1} U
+    S = np.eye(2) - d2 * np.array([[np.vdot(Wi, Yj) for Yj in Y] for Wi in W])
+    V = [_stein(X, (Yj @ K.T) / c**2) for Yj in Y]           # (c² - N²)^{-1} (I ⊗ K) (c² - N²)^{-1} U
+    Omega = np.array([[np.vdot(Wi, Vj) for Vj in V] for Wi in W])
+    ms = c**2 * d2 * float(np.trace(np.linalg.solve(S, Omega)))
+    return PaperTheorem2(c, delta, col, holds, arp, max(ms, 0.0), constant, norm2, n)
+
+
+def paper_perturbed_arp(P, delta: float, K: int, size: int, rng, law: str = "rademacher",
+                        p: float | None = None) -> np.ndarray:
+    """Draw ``ARP'`` of the paper's Theorem 2 (as printed), truncated after K terms.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n), n <= 3000
+        Transition matrix (the paper's ``B``); entries >= 0, row sums <= 1.
+    delta : float
+        Standard deviation δ >= 0 of every entry of every ``T_t``.
+    K : int
+        Number of terms, >= 1 (``2K`` perturbed factors per draw).
+    size : int
+        Number of independent draws, >= 1.
+    rng : numpy.random.Generator, int or None
+        Source of randomness, or a seed for :func:`numpy.random.default_rng`.
+    law : {"rademacher", "normal", "three-point"}
+        Law of every entry of ``T_t``: ``±δ`` with probability 1/2 each;
+        normal with mean 0 and standard deviation ``δ``; or ``±δ/sqrt(2p)``
+        with probability ``p`` each and 0 otherwise. All have mean 0 and
+        variance ``δ²``, as the theorem assumes.
+    p : float, optional
+        For ``law="three-point"`` only: the probability of each nonzero
+        value, in (0, 1/2].
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (size,)
+        ``ARP'_K = Σ_(r<=K) Tr(B'_1 ⋯ B'_(2r)) / (ζn)^r`` with
+        ``B'_t = P + T_t`` and ``ζn`` that of ``P``: the series of
+        :func:`paper_theorem2` cut after K terms (the omitted tail has root
+        mean square at most :meth:`PaperTheorem2.tail_rms_bound`). The
+        ``B'_t`` need not be transition matrices: the printed theorem puts
+        no constraint on them beyond the moments.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid arguments, ``p`` missing for the three-point law or given
+        for another, or ``n > 3000``.
+
+    Notes
+    -----
+    Book, Chapter 9, theorem ``thm-ar-paper-theorem2``. Draws are made step
+    by step (``2K`` steps of ``size x n x n`` entries, in chunks of 1,000
+    draws), so the same seed gives the same values.
+
+    Examples
+    --------
+    >>> P = np.full((5, 5), 0.19)
+    >>> x = paper_perturbed_arp(P, 0.0, 30, 2, rng=0)      # δ = 0: the printed ARP itself
+    >>> bool(np.allclose(x, paper_theorem2(P, 0.0).arp_printed))
+    True
+    """
+    chain = as_chain(P)
+    P = chain.dense_or_refuse(DENSE_LIMIT, "Theorem 2")
+    delta = check_real(delta, "delta", 0.0, None, low_open=False)
+    K = check_positive_int(K, "K")
+    size = check_positive_int(size, "size")
+    rng = as_generator(rng)
+    law = check_choice(law, "law", _PAPER_LAWS)
+    if law == "three-point":
+        if p is None:
+            raise ValueError("p must be given for law='three-point'")
+        p = check_real(p, "p", 0.0, 0.5)
+    elif p is not None:
+        raise ValueError(f"p is used only with law='three-point', got p={p!r} with law={law!r}")
+    n = chain.n
+    c = float(chain.zeta_n)
+    if c == 0:
+        return np.zeros(size)
+    out = np.empty(size)
+    for lo in range(0, size, _CHUNK):
+        m = min(_CHUNK, size - lo)
+        X = np.broadcast_to(np.eye(n), (m, n, n)).copy()
+        total = np.zeros(m)
+        for t in range(1, 2 * K + 1):
+            if law == "rademacher":
+                T = (rng.integers(0, 2, size=(m, n, n)) * 2.0 - 1.0) * delta
+            elif law == "normal":
+                T = rng.normal(0.0, delta, size=(m, n, n)) if delta > 0 else np.zeros((m, n, n))
+            else:
+                u = rng.random((m, n, n))
+                T = (np.where(u < p, 1.0, 0.0) - np.where((u >= p) & (u < 2 * p), 1.0, 0.0)) * (delta / np.sqrt(2 * p))
+            X = X @ (P + T)
+            if t % 2 == 0:
+                total += np.trace(X, axis1=1, axis2=2) / c ** (t // 2)
+        out[lo:lo + m] = total
+    return out

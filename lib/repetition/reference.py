@@ -43,6 +43,8 @@ __all__ = [
     "greedy_path_survives",
     "perturbed_terms_by_signs",
     "perturbed_moments_by_walk_pairs",
+    "paper_perturbed_arp_by_signs",
+    "paper_perturbed_second_moments",
     "high_precision_repetition_rate",
     "high_precision_spectral_radius",
 ]
@@ -702,6 +704,104 @@ def perturbed_moments_by_walk_pairs(P, c, k: int) -> tuple[float, float]:
         for fs in edges:
             second += math.prod(second_B[e] ** 2 if e == f else P[e] ** 2 * P[f] ** 2 for e, f in zip(es, fs))
     return mean, second - mean**2
+
+
+def paper_perturbed_arp_by_signs(P, delta, K: int) -> np.ndarray:
+    """``ARP'_K`` of the paper's Theorem 2 for every sign pattern of ``T_t = ±δ`` (all ``2^(2K n²)`` patterns).
+
+    Parameters
+    ----------
+    P : array_like, shape (n, n)
+        The bigram (the paper's ``B``); ``ζn = nnz(P) / n``.
+    delta : float
+        Every entry of every ``T_t`` is ``+δ`` or ``-δ`` (mean 0, variance ``δ²``).
+    K : int
+        Terms kept; ``2K n²`` must be at most 20.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2^(2K n²),)
+        The equally likely values of ``Σ_(r<=K) Tr(B'_1 ⋯ B'_(2r)) / (ζn)^r``,
+        ``B'_t = P + T_t``: the reference for
+        :func:`repetition.perturbation.paper_perturbed_arp` and, through their
+        mean square, for :func:`repetition.perturbation.paper_theorem2` (book,
+        Chapter 9, theorem ``thm-ar-paper-theorem2``).
+
+    Raises
+    ------
+    ValueError
+        If ``2K n² > 20``.
+
+    Examples
+    --------
+    >>> v = paper_perturbed_arp_by_signs([[0.5]], 0.1, 1)   # ζn = 1: (0.5 ± 0.1)(0.5 ± 0.1)
+    >>> sorted(round(float(x), 12) for x in v)
+    [0.16, 0.24, 0.24, 0.36]
+    """
+    P = np.asarray(P, dtype=float)
+    n = P.shape[0]
+    bits = 2 * K * n * n
+    if bits > 20:
+        raise ValueError(f"2K n² = {bits} sign bits is too many to enumerate (at most 20)")
+    zeta_n = np.count_nonzero(P) / n
+    codes = np.arange(2**bits)[:, None] >> np.arange(bits)[None, :]
+    B = P + delta * ((codes & 1) * 2.0 - 1.0).reshape(2**bits, 2 * K, n, n)
+    X = B[:, 0]
+    total = np.zeros(2**bits)
+    for t in range(1, 2 * K):
+        X = X @ B[:, t]
+        if t % 2 == 1:
+            total += np.trace(X, axis1=1, axis2=2) / zeta_n ** ((t + 1) // 2)
+    return total
+
+
+def paper_perturbed_second_moments(P, delta2, K: int) -> tuple[list, list]:
+    """Exact second moments of the traces in the paper's Theorem 2, by products of ``M = P ⊗ P + δ² vec(I) vec(I)ᵀ``.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Exact entries (int, ``Fraction``, sympy numbers) or floats.
+    delta2 : number
+        The variance ``δ²`` of every entry of every ``T_t``.
+    K : int
+        Largest term index, >= 1.
+
+    Returns
+    -------
+    S : list of lists, K x K
+        ``S[r-1][s-1] = E Tr(B'_1 ⋯ B'_(2r)) Tr(B'_1 ⋯ B'_(2s))``, computed as
+        ``Tr(M^(2r) (I ⊗ P^(2(s-r))))`` for ``r <= s`` (independent factors,
+        ``E(B'_t ⊗ B'_t) = M``, the mixed-product rule).
+    t : list
+        ``t[r-1] = Tr(P^(2r))``, the mean of ``Tr(B'_1 ⋯ B'_(2r))``.
+        ``Σ_(r,s<=K) (S - t tᵀ)_rs / (ζn)^(r+s)`` is ``E (ARP'_K - ARP_K)²``:
+        the reference for :func:`repetition.perturbation.paper_theorem2`
+        (book, Chapter 9, proposition ``prop-ar-mean-square``).
+
+    Examples
+    --------
+    >>> S, t = paper_perturbed_second_moments([[Fraction(1, 2)]], Fraction(1, 100), 1)
+    >>> S, t            # E((1/2 + T1)(1/2 + T2))² = (1/4 + 1/100)², Tr(P²) = 1/4
+    ([[Fraction(169, 2500)]], [Fraction(1, 4)])
+    """
+    Pm = _rows(P)
+    n = len(Pm)
+    idx = [(a, c) for a in range(n) for c in range(n)]
+    M = [[Pm[a][b] * Pm[c][d] + (delta2 if (a == c and b == d) else 0) for (b, d) in idx] for (a, c) in idx]
+    M2 = _matmul(M, M)
+    P2 = _matmul(Pm, Pm)
+    t = [sum(exact_matrix_power(P2, r)[i][i] for i in range(n)) for r in range(1, K + 1)]
+    C = [exact_matrix_power(P2, d) for d in range(K)]
+    S = [[0] * K for _ in range(K)]
+    X = M2
+    for r in range(1, K + 1):
+        for s in range(r, K + 1):
+            Cd = C[s - r]
+            value = sum(X[a * n + c][a * n + d] * Cd[d][c] for a in range(n) for c in range(n) for d in range(n))
+            S[r - 1][s - 1] = S[s - 1][r - 1] = value
+        X = _matmul(X, M2)
+    return S, t
 
 
 # ---------------------------------------------------------------------------
