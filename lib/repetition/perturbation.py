@@ -533,16 +533,17 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     -----
     Book, Chapter 9, theorem ``thm-ar-paper-theorem2`` (Fu et al. 2021,
     Theorem 2, as printed on the authors' slides) and proposition
-    ``prop-ar-mean-square``. With ``c = ζn``, ``N = P ⊗ P``,
-    ``u = vec(I)`` and ``M = N + δ² u uᵀ = E(B'_t ⊗ B'_t)``:
-    ``E Tr(Π_(t<=2r) B'_t) Tr(Π_(t<=2s) B'_t) = Tr(M^(2r) (I ⊗ P^(2(s-r))))``
+    ``prop-ar-mean-square``. With ``c = ζn``, ``Φ = P ⊗ P``,
+    ``u = vec(I)`` and ``Ψ = Φ + δ² u uᵀ = E(B'_t ⊗ B'_t)``:
+    ``E Tr(Π_(t<=2r) B'_t) Tr(Π_(t<=2s) B'_t) = Tr(Ψ^(2r) (I ⊗ P^(2(s-r))))``
     for ``r <= s``, so
 
-        E (ARP' - ARP_printed)² = Tr([M²(c² - M²)^{-1} - N²(c² - N²)^{-1}] (I ⊗ K)),
-        K = 2 (I - P²/c)^{-1} - I,
+        E (ARP' - ARP_printed)² = Tr([Ψ²(c² - Ψ²)^{-1} - Φ²(c² - Φ²)^{-1}] (I ⊗ L)),
+        L = 2 (I - P²/c)^{-1} - I,
 
-    finite when ``ρ(M) < c``. ``M²`` is ``N²`` plus a rank-two matrix, so
-    the Woodbury identity reduces everything to Stein equations
+    finite when ``ρ(Ψ) < c``, which is decided by the rank-one criterion
+    ``δ² uᵀ(cI - Φ)^{-1} u < 1``. ``Ψ²`` is ``Φ²`` plus a rank-two matrix,
+    so the Woodbury identity reduces everything to Stein equations
     ``c² Z - P² Z P²ᵀ = Y`` on n x n matrices: O(n³), never n² x n².
 
     Examples
@@ -570,19 +571,19 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
         return PaperTheorem2(c, delta, col, holds, float("inf"), float("inf"), constant, norm2, n)
     eye = np.eye(n)
     arp = float(np.trace(sla.solve(c * eye - P2, P2, check_finite=False)))
-    # ρ(M) < c  <=>  δ² uᵀ(cI - N)^{-1} u < 1 (a rank-one update of the M-matrix cI - N)
+    # ρ(Ψ) < c  <=>  δ² uᵀ(cI - Φ)^{-1} u < 1 (a rank-one update of the M-matrix cI - Φ)
     if d2 * float(np.trace(_stein(P / np.sqrt(c), eye / c))) >= 1.0:
         return PaperTheorem2(c, delta, col, holds, arp, float("inf"), constant, norm2, n)
     if d2 == 0.0:
         return PaperTheorem2(c, delta, col, holds, arp, 0.0, constant, norm2, n)
     X = P2 / c
-    K = 2.0 * np.linalg.inv(eye - X) - eye
-    # vec(Z) for n x n matrices Z (row-major): N vec(Z) = vec(P Z Pᵀ), u = vec(I)
-    U = (P @ P.T, eye)                      # N u and u
-    W = (eye, P.T @ P + n * d2 * eye)         # u and Nᵀu + nδ² u:  M² = N² + δ² [Nu, u][u, Nᵀu + nδ²u]ᵀ
-    Y = [_stein(X, Ui / c**2) for Ui in U]                   # (c² - N²)^{-1} U
+    L = 2.0 * np.linalg.inv(eye - X) - eye
+    # vec(Z) for n x n matrices Z (row-major): Φ vec(Z) = vec(P Z Pᵀ), u = vec(I)
+    U = (P @ P.T, eye)                      # Φ u and u
+    W = (eye, P.T @ P + n * d2 * eye)         # u and Φᵀu + nδ² u:  Ψ² = Φ² + δ² [Φu, u][u, Φᵀu + nδ²u]ᵀ
+    Y = [_stein(X, Ui / c**2) for Ui in U]                   # (c² - Φ²)^{-1} U
     S = np.eye(2) - d2 * np.array([[np.vdot(Wi, Yj) for Yj in Y] for Wi in W])
-    V = [_stein(X, (Yj @ K.T) / c**2) for Yj in Y]           # (c² - N²)^{-1} (I ⊗ K) (c² - N²)^{-1} U
+    V = [_stein(X, (Yj @ L.T) / c**2) for Yj in Y]           # (c² - Φ²)^{-1} (I ⊗ L) (c² - Φ²)^{-1} U
     Omega = np.array([[np.vdot(Wi, Vj) for Vj in V] for Wi in W])
     ms = c**2 * d2 * float(np.trace(np.linalg.solve(S, Omega)))
     return PaperTheorem2(c, delta, col, holds, arp, max(ms, 0.0), constant, norm2, n)

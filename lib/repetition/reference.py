@@ -756,7 +756,7 @@ def paper_perturbed_arp_by_signs(P, delta, K: int) -> np.ndarray:
 
 
 def paper_perturbed_second_moments(P, delta2, K: int) -> tuple[list, list]:
-    """Exact second moments of the traces in the paper's Theorem 2, by products of ``M = P ⊗ P + δ² vec(I) vec(I)ᵀ``.
+    """Exact second moments of the traces in the paper's Theorem 2, by products of ``Ψ = P ⊗ P + δ² vec(I) vec(I)ᵀ``.
 
     Parameters
     ----------
@@ -771,8 +771,8 @@ def paper_perturbed_second_moments(P, delta2, K: int) -> tuple[list, list]:
     -------
     S : list of lists, K x K
         ``S[r-1][s-1] = E Tr(B'_1 ⋯ B'_(2r)) Tr(B'_1 ⋯ B'_(2s))``, computed as
-        ``Tr(M^(2r) (I ⊗ P^(2(s-r))))`` for ``r <= s`` (independent factors,
-        ``E(B'_t ⊗ B'_t) = M``, the mixed-product rule).
+        ``Tr(Ψ^(2r) (I ⊗ P^(2(s-r))))`` for ``r <= s`` (independent factors,
+        ``E(B'_t ⊗ B'_t) = Ψ``, the mixed-product rule).
     t : list
         ``t[r-1] = Tr(P^(2r))``, the mean of ``Tr(B'_1 ⋯ B'_(2r))``.
         ``Σ_(r,s<=K) (S - t tᵀ)_rs / (ζn)^(r+s)`` is ``E (ARP'_K - ARP_K)²``:
