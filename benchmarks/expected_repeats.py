@@ -11,8 +11,10 @@ builds them, with the empirical start distribution (sentence-initial counts).
 Every method runs in a forked child (``run_isolated`` of
 ``benchmarks/repetition_rate.py``): the peak memory column is the child's peak
 above what it inherited; a method under a second is repeated and its best
-time kept. The ratio column is seconds over ``repetition_rate`` on the same
-matrix in the same run.
+time kept; ``repetition_rate`` and ``expected_repeats`` (the two sides of the
+time target) are run alternately, 3 times each, and the fastest run of each
+counts. The ratio
+column is seconds over ``repetition_rate`` on the same matrix in the same run.
 
 References (independent of the package's arithmetic; only fill-reducing
 orderings are borrowed, which change the cost of a factorisation, not its
@@ -67,6 +69,7 @@ from repetition import _arp_closed, _sparse_rate  # noqa: E402
 from repetition.expected import expected_repeats, expected_visits, sample_to_end, sampled_repeats  # noqa: E402
 
 TIME_LIMIT = 1200.0
+ROUNDS = 3  # runs of repetition_rate and of expected_repeats; the fastest of each enters the ratio
 MAX_RATIO = 2.0
 MAX_ERROR = 1e-10
 
@@ -225,14 +228,34 @@ def _row(name, method, seconds, peak, ratio, err, note=""):
     return f"{name:<13} {method:<34} {sec} {mem} {rat} {er}  {note}"
 
 
+def _fastest_pair(first, second, rounds: int = ROUNDS):
+    """Run two (function, args) pairs alternately in forked children, ``rounds`` times: the fastest run of each.
+
+    R and M are the two sides of the time target; on a shared machine one run
+    of either can take several times another, so they alternate and the
+    fastest of each counts.
+    """
+    best = [None, None]
+    for _ in range(rounds):
+        for slot, (fn, args) in enumerate((first, second)):
+            value, seconds, peak = run_isolated(fn, *args, limit=TIME_LIMIT)
+            if value is None:
+                best[slot] = best[slot] or (value, seconds, peak)
+            elif best[slot] is None or best[slot][0] is None or seconds < best[slot][1]:
+                best[slot] = (value, seconds, peak)
+    return best
+
+
 def words_block(name, P, pi, targets):
     n, nnz = P.shape[0], P.count_nonzero()
     print(f"\n{name}: n = {n}, nnz = {nnz}, ζn = {nnz / n:.4f}")
     print(f"{'matrix':<13} {'method':<34} {'seconds':>9} {'peak MB':>9} {'ratio':>7} {'rel.err':>9}  value")
+    fastest_R, fastest_M = _fastest_pair((rep.repetition_rate, (P,)),
+                                         (lambda P, pi: expected_repeats(P, pi).value, (P, pi)))
     runs = {
-        "R": run_isolated(rep.repetition_rate, P, limit=TIME_LIMIT),
+        "R": fastest_R,
         "v": run_isolated(expected_visits, P, pi, limit=TIME_LIMIT),
-        "M": run_isolated(lambda P, pi: expected_repeats(P, pi).value, P, pi, limit=TIME_LIMIT),
+        "M": fastest_M,
         "M ref": run_isolated(reference_repeats, P, pi, limit=TIME_LIMIT),
         "printed": run_isolated(_arp_closed.average_repetition_probability, P, "printed", limit=TIME_LIMIT),
         "printed ref": run_isolated(reference_printed, P, limit=TIME_LIMIT),
@@ -332,6 +355,13 @@ RULES = {
 }
 
 
+def _timed(fn, *args, **kwargs):
+    """(result, wall seconds, CPU seconds of this process, BLAS threads included)."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - w0, time.process_time() - c0
+
+
 def chapter_timings(samples: int = 100_000):
     corpora = {
         "PD chars, 4,000 lines": lambda: rep.load_peoples_daily("char")[:4000],
@@ -340,36 +370,35 @@ def chapter_timings(samples: int = 100_000):
         "KJV chars": lambda: rep.load_kjv("char"),
         "KJV words": lambda: rep.load_kjv("word"),
     }
-    print(f"\nThe chapter's models: seconds for v, M (v included) and {samples:,} sequences sampled to the end "
-          "and counted (sample + count)")
-    print(f"{'corpus':<22} {'rule':<16} {'n':>6} {'v s':>6} {'M s':>6} {'sample s':>9} {'count s':>8}  "
-          f"{'M per token':>12} {'measured':>12} {'4 s.e.':>9} {'mean len':>9}")
+    print(f"\nThe chapter's models: wall (CPU) seconds for v, M (v included), {samples:,} sequences sampled to "
+          "the end, and their repeats counted; M per token against the measured rate")
+    print(f"{'corpus':<22} {'rule':<16} {'n':>6} {'v':>13} {'M':>13} {'sample':>13} {'count':>13}  "
+          f"{'M per token':>11} {'measured':>11} {'4 s.e.':>8} {'mean len':>8}")
+    totals_wall = totals_cpu = 0.0
     for corpus, load in corpora.items():
         counts = rep.bigram_counts(load())
         P0 = rep.transition_matrix(counts.counts)
         pi = counts.starts / counts.starts.sum()
         for rule, transform in RULES.items():
             P = transform(P0)
-            t0 = time.perf_counter()
-            expected_visits(P, pi)
-            t_v = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            result = expected_repeats(P, pi)
-            t_m = time.perf_counter() - t0
+            _, w_v, c_v = _timed(expected_visits, P, pi)
+            result, w_m, c_m = _timed(expected_repeats, P, pi)
+            head = f"{corpus:<22} {rule:<16} {P.shape[0]:>6} {w_v:6.2f} ({c_v:4.1f}) {w_m:6.2f} ({c_m:4.1f})"
+            totals_wall += w_m
+            totals_cpu += c_m
             if not math.isfinite(result.value):
-                print(f"{corpus:<22} {rule:<16} {P.shape[0]:>6} {t_v:6.2f} {t_m:6.2f} {'-':>9} {'-':>8}  "
-                      f"{'inf':>12} (sequences need not end)", flush=True)
+                print(f"{head} {'-':>13} {'-':>13}  {'inf':>11}  (sequences need not end)", flush=True)
                 continue
-            t0 = time.perf_counter()
-            text = sample_to_end(P, samples, rng=2021, start=pi)
-            t_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            totals, _ = sampled_repeats(text)
-            t_c = time.perf_counter() - t0
+            text, w_s, c_s = _timed(sample_to_end, P, samples, rng=2021, start=pi)
+            (totals, _), w_c, c_c = _timed(sampled_repeats, text)
+            totals_wall += w_s + w_c
+            totals_cpu += c_s + c_c
             per_token = totals.sum() / text.tokens.size
             se = totals.std(ddof=1) / math.sqrt(samples) / text.lengths.mean()
-            print(f"{corpus:<22} {rule:<16} {P.shape[0]:>6} {t_v:6.2f} {t_m:6.2f} {t_s:9.2f} {t_c:8.2f}  "
-                  f"{result.per_token:12.4e} {per_token:12.4e} {4 * se:9.1e} {text.lengths.mean():9.2f}", flush=True)
+            print(f"{head} {w_s:6.2f} ({c_s:4.1f}) {w_c:6.2f} ({c_c:4.1f})  {result.per_token:11.4e} "
+                  f"{per_token:11.4e} {4 * se:8.1e} {text.lengths.mean():8.2f}", flush=True)
+    print(f"all of the above (M, sampling, counting): {totals_wall:.0f} s wall, {totals_cpu:.0f} s CPU; "
+          f"load average now {os.getloadavg()[0]:.1f}")
 
 
 def main(argv=None) -> int:

@@ -609,7 +609,13 @@ def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nda
     empty = np.zeros(0, dtype=np.int64)
     if pos.size < 2:
         return empty, empty, empty
-    order = np.lexsort((pos, y[pos + 1], y[pos], seq[pos]))
+    if y.size and (y.min() < 0 or y.max() >= y.size):
+        y = np.unique(y, return_inverse=True)[1].ravel().astype(np.int64)  # ids 0..V-1, V <= y.size
+    V = int(y.max()) + 1
+    if m * V * V < 2**62:  # one int64 key (sequence, token, next token); a stable sort keeps positions in order
+        order = np.argsort((seq[pos] * V + y[pos]) * V + y[pos + 1], kind="stable")
+    else:  # pragma: no cover - astronomically many sequences and tokens
+        order = np.lexsort((pos, y[pos + 1], y[pos], seq[pos]))
     p = pos[order]
     new = np.ones(p.size, dtype=bool)
     new[1:] = (seq[p[1:]] != seq[p[:-1]]) | (y[p[1:]] != y[p[:-1]]) | (y[p[1:] + 1] != y[p[:-1] + 1])
@@ -723,28 +729,50 @@ class SampledText:
         return self.tokens[self.offsets[s]:self.offsets[s + 1]]
 
 
-def _next_tokens(indptr, indices, cum, state: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF step of many chains: the first j of row ``state`` with ``cum[j] > u``, or -1 (end token).
+class _IndexedSearch:
+    """Inverse-CDF draws of next tokens for many chains at once: an indexed search (Chen and Asau, 1974).
 
-    ``cum`` holds each row's cumulative sums, restarted at every row, so the
-    comparison with ``u`` in [0, 1) is made in full double precision (no
-    global key ``row + cumsum``, whose resolution shrinks as the row index
-    grows). A vectorised bisection over all chains at once.
+    Row ``i`` of the CSR matrix has ``d_i`` stored entries and cumulative
+    sums ``cum`` restarted at every row, so ``u`` in [0, 1) is compared with
+    them in full double precision (no global key ``row + cumsum``, whose
+    resolution shrinks as the row index grows). A guide table of ``d_i``
+    cells per row points, for ``u`` in ``[k/d_i, (k+1)/d_i)``, at or before
+    the first entry with ``cum > k/d_i``; the draw scans forward from there
+    with exact comparisons (about one step on average), so the guide only
+    decides where the scan starts, never its result. Past the last entry
+    (``u >= Σ_j P_ij``) the chain takes the end token (-1).
     """
-    lo = indptr[state].copy()
-    hi = indptr[state + 1].copy()
-    end = hi.copy()
-    active = lo < hi
-    while np.any(active):
-        mid = (lo + hi) // 2
-        right = active & (cum[np.minimum(mid, cum.size - 1)] <= u)
-        lo = np.where(right, mid + 1, lo)
-        hi = np.where(active & ~right, mid, hi)
-        active = lo < hi
-    out = np.full(state.shape, -1, dtype=np.int64)
-    hit = lo < end
-    out[hit] = indices[lo[hit]]
-    return out
+
+    def __init__(self, G: sp.csr_array):
+        self.indptr = G.indptr.astype(np.int64)
+        self.indices = G.indices.astype(np.int64)
+        degree = np.diff(self.indptr)
+        rows = np.repeat(np.arange(G.shape[0], dtype=np.int64), degree)
+        running = np.cumsum(G.data)
+        self.cum = running - np.repeat(np.concatenate([[0.0], running])[self.indptr[:-1]], degree)
+        self.degree = degree
+        # cell k of row i: threshold k / d_i; the first entry of the row with cum > threshold, found by a
+        # global search on row + cum, moved one entry back to absorb the rounding of that key
+        cell = np.arange(rows.size) - self.indptr[rows]
+        threshold = rows + cell / np.maximum(degree[rows], 1)
+        guide = np.searchsorted(rows + self.cum, threshold, side="right") - 1
+        self.guide = np.maximum(guide, self.indptr[rows])
+
+    def step(self, state: np.ndarray, u: np.ndarray) -> np.ndarray:
+        degree = self.degree[state]
+        end = self.indptr[state + 1]
+        cell = np.minimum((u * degree).astype(np.int64), np.maximum(degree - 1, 0))
+        pos = np.where(degree > 0, self.guide[np.minimum(self.indptr[state] + cell, self.guide.size - 1)], end)
+        todo = np.flatnonzero(pos < end)
+        while todo.size:
+            move = self.cum[pos[todo]] <= u[todo]
+            todo = todo[move]
+            pos[todo] += 1
+            todo = todo[pos[todo] < end[todo]]
+        out = np.full(state.shape, -1, dtype=np.int64)
+        hit = pos < end
+        out[hit] = self.indices[pos[hit]]
+        return out
 
 
 def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = None) -> SampledText:
@@ -786,8 +814,9 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
     Notes
     -----
     All live sequences advance together: one uniform draw per live sequence
-    and step, inverted against the within-row cumulative sums of ``P`` by a
-    vectorised bisection. Reproducible for a seeded ``rng``.
+    and step, inverted against the within-row cumulative sums of ``P`` by an
+    indexed search (exact comparisons in double precision). Reproducible for
+    a seeded ``rng``.
 
     Examples
     --------
@@ -812,11 +841,7 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
             f"sequences from this start distribution need not end: token {i} (and {int(structure.infinite.sum()) - 1} "
             "others) can be reached but cannot reach the end token; there is nothing to sample to the end"
         )
-    G = _pattern(P)
-    indptr = G.indptr.astype(np.int64)
-    indices = G.indices.astype(np.int64)
-    row_start = np.repeat(np.concatenate([[0.0], np.cumsum(G.data)])[indptr[:-1]], np.diff(indptr))
-    cum = np.cumsum(G.data) - row_start
+    search = _IndexedSearch(_pattern(P))
     start_cdf = np.cumsum(pi)
     first = np.minimum(np.searchsorted(start_cdf, rng.random(size) * start_cdf[-1], side="right"), n - 1)
     ids_list, tok_list, t_list = [], [], []
@@ -830,7 +855,7 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
                 f"{alive.size} of the {size} sequences had not ended after max_length={max_length} tokens; "
                 "raise max_length (cut text would have a different expectation)"
             )
-        nxt = _next_tokens(indptr, indices, cum, state, rng.random(alive.size))
+        nxt = search.step(state, rng.random(alive.size))
         keep = nxt >= 0
         alive, state = alive[keep], nxt[keep]
         ids_list.append(alive)
