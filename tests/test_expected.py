@@ -363,3 +363,36 @@ def test_bad_matrix_and_sampler_arguments():
         sampled_repeats([[0, 0, 0]])
     with pytest.raises(TypeError, match="tokens must hold tokens"):
         immediate_repeats([0.5, 0.5, 0.5])
+
+
+def test_indexed_search_inverts_each_row_exactly():
+    # rows of very different lengths (one with 2,000 entries), an empty row, draws exactly at the
+    # cumulative sums: the draw is the first entry whose cumulative sum exceeds u, else the end token
+    rng = np.random.default_rng(4)
+    n = 3000
+    P = word_like(n, 6).tolil()
+    P[7, :] = 0
+    hub = rng.choice(n, 2000, replace=False)
+    P[8, :] = 0
+    P[8, hub] = rng.random(2000) ** 3
+    P = sp.csr_array(P)
+    P = sp.csr_array(P.multiply(0.97 / np.maximum(P.sum(axis=1), 1e-300)[:, None]))
+    G = expected_module._pattern(P)
+    search = expected_module._IndexedSearch(G)
+
+    def reference(i, u):
+        row = G.data[G.indptr[i]:G.indptr[i + 1]]
+        j = int(np.searchsorted(np.cumsum(row), u, side="right"))  # the row's own running sums
+        return int(G.indices[G.indptr[i] + j]) if j < row.size else -1
+
+    for i in (0, 8, 2999):
+        np.testing.assert_array_equal(search.cum[G.indptr[i]:G.indptr[i + 1]], np.cumsum(G.data[G.indptr[i]:G.indptr[i + 1]]))
+
+    states = np.concatenate([rng.integers(0, n, 3000), np.full(500, 8), np.full(20, 7)])
+    u = rng.random(states.size)
+    at = rng.integers(0, G.nnz, 500)  # draws exactly at a stored cumulative sum
+    at_rows = np.repeat(np.arange(n), np.diff(G.indptr))[at]
+    states = np.concatenate([states, at_rows])
+    u = np.concatenate([u, search.cum[at]])
+    out = search.step(states, u)
+    assert out.tolist() == [reference(i, x) for i, x in zip(states, u)]

@@ -748,8 +748,14 @@ class _IndexedSearch:
         self.indices = G.indices.astype(np.int64)
         degree = np.diff(self.indptr)
         rows = np.repeat(np.arange(G.shape[0], dtype=np.int64), degree)
-        running = np.cumsum(G.data)
-        self.cum = running - np.repeat(np.concatenate([[0.0], running])[self.indptr[:-1]], degree)
+        # each row's running sum from its own first entry, left to right (numpy.cumsum of the row alone):
+        # step j adds entry j of every row that has one
+        self.cum = np.array(G.data, dtype=np.float64)
+        by_degree = np.argsort(-degree, kind="stable")
+        longer = np.cumsum(np.bincount(degree, minlength=int(degree.max(initial=0)) + 1)[::-1])[::-1]
+        for j in range(1, int(degree.max(initial=0))):
+            pos = self.indptr[by_degree[:longer[j + 1]]] + j  # rows with more than j entries
+            self.cum[pos] += self.cum[pos - 1]
         self.degree = degree
         # cell k of row i: threshold k / d_i; the first entry of the row with cum > threshold, found by a
         # global search on row + cum, moved one entry back to absorb the rounding of that key
