@@ -340,15 +340,16 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
     Book, Chapter 7, eq. ``eq-arp-closed``. Printed form: ``½ Tr(C (I - C)^{-1})``
     with the double cover ``C = [[0, B], [B, 0]]``, ``B = P / sqrt(ζn)``,
     computed like the repetition rate (a sum of nonnegative products; sparse
-    elimination above 2,500 tokens, so word-level models are within reach,
-    at several times the cost of the repetition rate since the cover has
-    twice as many vertices). Corrected form: the weighted trace of the pair
+    elimination above 2,500 tokens, so word-level models are within reach;
+    the cover has twice as many vertices and a dense remainder about twice
+    as large, and on the People's Daily word models it took 8 to 15 times
+    as long as the repetition rate; see ``benchmarks/expected_repeats.py``). Corrected form: the weighted trace of the pair
     chain ``(P ⊗ P) / ζn`` at the diagonal pairs for small components
     (``m²`` states for ``m`` tokens); for large ones, Parseval's identity on
     the circle ``|z| = (ζn)^{-1/2}`` with a certified trapezoidal rule (see
     the module notes), each node costing a complex elimination and a
-    selected inversion, roughly ten times the repetition rate; at word scale
-    a few dozen nodes.
+    selected inversion, roughly ten times the repetition rate; the People's
+    Daily word models needed 17 and 23 of them (minutes, not seconds).
 
     Examples
     --------
