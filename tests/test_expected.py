@@ -195,6 +195,42 @@ def test_immediate_repeats_against_the_definition():
     assert immediate_repeats([]).tolist() == []
 
 
+@pytest.mark.parametrize("budget", [4, 0])  # 0: equal 8-grams and direct short lags instead of bigrams
+def test_sampled_repeats_against_the_definition_on_periodic_text(monkeypatch, budget):
+    monkeypatch.setattr(expected_module, "_PAIRS_PER_TOKEN", budget)
+    rng = np.random.default_rng(8)
+    seqs = []
+    for _ in range(300):
+        y = np.resize(rng.integers(0, 3, int(rng.integers(1, 12))), int(rng.integers(1, 120)))
+        flip = rng.random(y.size) < 0.05
+        y[flip] = rng.integers(0, 3, int(flip.sum()))
+        seqs.append(y)
+    text = SampledText(np.concatenate(seqs).astype(np.int64), np.concatenate([[0], np.cumsum([len(y) for y in seqs])]))
+    totals, by_length = sampled_repeats(text, K=15)
+    for s, y in enumerate(seqs):
+        direct = count_repeats_directly(y.tolist())
+        assert totals[s] == sum(direct) and by_length[s].tolist() == (direct + [0] * 15)[:15]
+    for _ in range(300):
+        y = rng.integers(0, int(rng.integers(1, 4)), size=int(rng.integers(0, 40))).tolist()
+        assert immediate_repeats(y).tolist() == count_repeats_directly(y)
+
+
+def test_ranked_q_grams_group_like_packed_ones():
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 3, 5000).astype(np.int64)
+    offsets = np.array([0, 1200, 1201, 3000, 5000])
+    seq = np.repeat(np.arange(4), np.diff(offsets))
+    last = offsets[1:][seq] - 1
+    pos = np.flatnonzero(np.arange(5000) + 7 <= last)
+    packed = expected_module._gram_key(y, pos, 8, 3, seq, last)
+    ranked = expected_module._ranked_gram_key(y, pos, 8, seq, last)
+    # the same partition of positions: equal packed keys exactly where ranked keys are equal
+    _, a = np.unique(packed, return_inverse=True)
+    _, b = np.unique(ranked, return_inverse=True)
+    pairs = np.unique(np.stack([a.ravel(), b.ravel()]), axis=1)
+    assert pairs.shape[1] == np.unique(a).size == np.unique(b).size
+
+
 def test_sampled_repeats_handles_long_runs_in_chunks(monkeypatch):
     # 3,000 copies of one token: about 2.25 M candidate pairs, processed in several chunks.
     y = np.zeros(3000, dtype=np.int64)

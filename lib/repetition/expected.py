@@ -588,62 +588,148 @@ def _as_token_ids(tokens, name: str = "tokens") -> np.ndarray:
     return ids.astype(np.int64).ravel()
 
 
+#: Equal bigrams are the candidates while they number at most this many per token; beyond that
+#: (long text over a small alphabet) equal q-grams with q = :data:`_LONG_GRAM` are used instead.
+_PAIRS_PER_TOKEN = 4
+_LONG_GRAM = 8
+
+
+class _EqualGrams:
+    """Positions sorted by a key (stably, so ascending within equal keys), and the pairs of equal keys.
+
+    Each position is paired with every later one of its group; ``count`` is
+    the number of such pairs, ``pairs()`` yields them about 2^22 at a time.
+    """
+
+    def __init__(self, key: np.ndarray, pos: np.ndarray):
+        order = np.argsort(key, kind="stable")
+        self.p = pos[order]
+        k = key[order]
+        new = np.ones(self.p.size, dtype=bool)
+        new[1:] = k[1:] != k[:-1]
+        group_end = np.append(np.flatnonzero(new)[1:], self.p.size)
+        self.later = group_end[np.cumsum(new) - 1] - np.arange(self.p.size) - 1  # equal keys after this one
+        self.cum = np.concatenate([[0], np.cumsum(self.later)])
+        self.count = int(self.cum[-1])
+
+    def pairs(self):
+        p, later, cum = self.p, self.later, self.cum
+        i0 = 0
+        while i0 < p.size:
+            i1 = min(max(int(np.searchsorted(cum, cum[i0] + (1 << 22), side="right")) - 1, i0 + 1), p.size)
+            counts = later[i0:i1]
+            first = np.repeat(np.arange(i0, i1), counts)
+            if first.size:
+                step = np.arange(first.size) - np.repeat(cum[i0:i1] - cum[i0], counts) + 1
+                yield p[first], p[first + step]
+            i0 = i1
+
+
+def _gram_key(y: np.ndarray, pos: np.ndarray, q: int, V: int, seq: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """One int64 per position: equal exactly when the sequence and the q-gram starting there are equal.
+
+    The q tokens are packed in base V when that fits in int64 (small
+    alphabets); otherwise the q-grams are ranked by prefix doubling, as in
+    suffix sorting (the rank of a 2w-gram is that of the pair of w-gram ranks).
+    """
+    m = int(seq[-1]) + 1
+    if m * float(V) ** q < 2.0**62:
+        key = seq[pos].astype(np.int64)
+        for j in range(q):
+            key = key * V + y[pos + j]
+        return key
+    return _ranked_gram_key(y, pos, q, seq, last)
+
+
+def _ranked_gram_key(y: np.ndarray, pos: np.ndarray, q: int, seq: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """:func:`_gram_key` by prefix doubling (``q`` a power of 2), for alphabets too large to pack."""
+    index = np.arange(y.size)
+    rank = y.copy()  # rank[p]: rank of the w-gram at p, where it fits in its sequence
+    width = 1
+    while width < q:
+        valid = np.flatnonzero(index + 2 * width - 1 <= last)
+        combined = rank[valid] * (int(rank.max()) + 1) + rank[valid + width]
+        rank = np.full(y.size, -1, dtype=np.int64)
+        rank[valid] = np.unique(combined, return_inverse=True)[1].ravel()
+        width *= 2
+    return seq[pos] * y.size + rank[pos]
+
+
+def _chains(first_pos: list, second_pos: list, q: int, size: int, seq: np.ndarray):
+    """Runs of matches from chains of equal-q-gram pairs at consecutive positions: (sequence, k, events)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not second_pos:
+        return empty, empty, empty
+    s = np.concatenate(second_pos)
+    k = s - np.concatenate(first_pos)
+    key = np.sort(k * size + s)
+    chain_start = np.ones(key.size, dtype=bool)
+    chain_start[1:] = key[1:] != key[:-1] + 1
+    starts = np.flatnonzero(chain_start)
+    run = np.diff(np.append(starts, key.size)) + q - 1  # c consecutive pairs: a run of c + q - 1 matches
+    k, s0 = np.divmod(key[starts], size)
+    events = run - k
+    keep = events > 0
+    return seq[s0[keep]], k[keep], events[keep]
+
+
 def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The events ``(t, k)`` of a batch of sequences, grouped: ``(sequence, k, number of events)`` arrays.
 
     An event at position ``t`` of length ``k`` is a window of ``k + 1``
     consecutive positions ``s = t + k .. t + 2k`` at which ``y[s] == y[s - k]``
-    (a *match at lag k*). So a maximal run of ``ℓ`` matches at lag ``k``
-    holds ``max(0, ℓ - k)`` events. Two consecutive matches at ``s`` and
-    ``s + 1`` are an equal pair of bigrams ``(y[s - k], y[s - k + 1]) ==
-    (y[s], y[s + 1])``; the pairs of equal bigrams within a sequence (far
-    fewer than all ``(t, k)`` in text) are found by sorting, and chains of
-    them at consecutive ``s`` are exactly the runs of length >= 2. The cost
-    is that of the equal bigram pairs, never of the events themselves.
+    (a *match at lag k*), so a maximal run of ``ℓ`` matches at lag ``k``
+    holds ``max(0, ℓ - k)`` events. ``q`` consecutive matches at lag ``k``
+    starting at ``s`` are an equal pair of q-grams at ``s - k`` and ``s``;
+    for ``k >= q - 1`` every run holding an event is at least ``q`` long, and
+    the chains of equal-q-gram pairs at consecutive ``s`` are exactly those
+    runs (``c`` pairs: ``c + q - 1`` matches). So the candidates are the equal
+    q-grams within a sequence, found by sorting: bigrams (``q = 2``, every
+    ``k``) while they are few; otherwise ``q = 8`` for ``k >= 7``, whose
+    ranks come from prefix doubling (as in suffix sorting), and the lags
+    ``k <= 6`` counted directly from the runs of ``y[s] == y[s - k]``. The
+    cost is that of the candidate pairs and a few passes, never of the
+    events themselves.
     """
     m = offsets.size - 1
     lengths = np.diff(offsets)
     seq = np.repeat(np.arange(m), lengths)
+    index = np.arange(y.size)
     last = offsets[1:][seq] - 1  # last index of each position's sequence
-    pos = np.flatnonzero(np.arange(y.size) < last)  # positions with a bigram inside their sequence
     empty = np.zeros(0, dtype=np.int64)
+    pos = np.flatnonzero(index < last)  # positions with a bigram inside their sequence
     if pos.size < 2:
         return empty, empty, empty
-    if y.size and (y.min() < 0 or y.max() >= y.size):
+    if y.min() < 0 or y.max() >= y.size:
         y = np.unique(y, return_inverse=True)[1].ravel().astype(np.int64)  # ids 0..V-1, V <= y.size
     V = int(y.max()) + 1
-    if m * V * V < 2**62:  # one int64 key (sequence, token, next token); a stable sort keeps positions in order
-        order = np.argsort((seq[pos] * V + y[pos]) * V + y[pos + 1], kind="stable")
-    else:  # pragma: no cover - astronomically many sequences and tokens
-        order = np.lexsort((pos, y[pos + 1], y[pos], seq[pos]))
-    p = pos[order]
-    new = np.ones(p.size, dtype=bool)
-    new[1:] = (seq[p[1:]] != seq[p[:-1]]) | (y[p[1:]] != y[p[:-1]]) | (y[p[1:] + 1] != y[p[:-1] + 1])
-    group_end = np.append(np.flatnonzero(new)[1:], p.size)
-    later = group_end[np.cumsum(new) - 1] - np.arange(p.size) - 1  # equal bigrams after this one in its group
-    cum = np.concatenate([[0], np.cumsum(later)])
-    keys = []
-    i0 = 0
-    while i0 < p.size:  # the pairs (first, first + step) of equal bigrams, about 2^22 at a time
-        i1 = min(max(int(np.searchsorted(cum, cum[i0] + (1 << 22), side="right")) - 1, i0 + 1), p.size)
-        counts = later[i0:i1]
-        first = np.repeat(np.arange(i0, i1), counts)
-        if first.size:
-            step = np.arange(first.size) - np.repeat(cum[i0:i1] - cum[i0], counts) + 1
-            s = p[first + step]  # the later bigram: matches at lag k at s and s + 1
-            keys.append((s - p[first]) * y.size + s)
-        i0 = i1
-    if not keys:
-        return empty, empty, empty
-    key = np.sort(np.concatenate(keys))
-    chain_start = np.ones(key.size, dtype=bool)
-    chain_start[1:] = key[1:] != key[:-1] + 1
-    starts = np.flatnonzero(chain_start)
-    run = np.diff(np.append(starts, key.size)) + 1  # c consecutive pairs: a run of c + 1 matches
-    k, s0 = np.divmod(key[starts], y.size)
-    events = run - k
-    keep = events > 0
-    return seq[s0[keep]], k[keep], events[keep]
+    grams = _EqualGrams(_gram_key(y, pos, 2, V, seq, last), pos)
+    if grams.count <= _PAIRS_PER_TOKEN * y.size:
+        pairs = list(grams.pairs())
+        return _chains([a for a, _ in pairs], [b for _, b in pairs], 2, y.size, seq)
+    q = _LONG_GRAM
+    out_seq, out_k, out_events = [], [], []
+    start_of = offsets[:-1][seq]
+    for k in range(1, q - 1):  # short lags directly: runs of matches y[s] == y[s - k]
+        match = np.zeros(y.size + 2, dtype=bool)
+        ok = index >= start_of + k
+        match[1:-1][ok] = y[ok] == y[index[ok] - k]
+        edges = np.flatnonzero(match[1:] != match[:-1])  # run starts and (one past) ends, alternating
+        run_start, run_end = edges[0::2], edges[1::2]
+        events = run_end - run_start - k
+        keep = events > 0
+        out_seq.append(seq[run_start[keep]])
+        out_k.append(np.full(int(keep.sum()), k, dtype=np.int64))
+        out_events.append(events[keep])
+    pos = np.flatnonzero(index + q - 1 <= last)
+    firsts, seconds = [], []
+    for a, b in _EqualGrams(_gram_key(y, pos, q, V, seq, last), pos).pairs():
+        long_lag = b - a >= q - 1
+        firsts.append(a[long_lag])
+        seconds.append(b[long_lag])
+    chained = _chains(firsts, seconds, q, y.size, seq)
+    return tuple(np.concatenate([np.concatenate(x) if x else empty, c]).astype(np.int64)
+                 for x, c in zip((out_seq, out_k, out_events), chained))
 
 
 def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
