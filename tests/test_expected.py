@@ -195,9 +195,11 @@ def test_immediate_repeats_against_the_definition():
     assert immediate_repeats([]).tolist() == []
 
 
-@pytest.mark.parametrize("budget", [4, 0])  # 0: equal 8-grams and direct short lags instead of bigrams
-def test_sampled_repeats_against_the_definition_on_periodic_text(monkeypatch, budget):
+@pytest.mark.parametrize("budget, batch", [(4, 4_000_000), (0, 4_000_000), (4, 50)])
+def test_sampled_repeats_against_the_definition_on_periodic_text(monkeypatch, budget, batch):
+    # budget 0: equal 8-grams and direct short lags instead of bigrams; batch 50: many small batches
     monkeypatch.setattr(expected_module, "_PAIRS_PER_TOKEN", budget)
+    monkeypatch.setattr(expected_module, "_BATCH_TOKENS", batch)
     rng = np.random.default_rng(8)
     seqs = []
     for _ in range(300):
@@ -229,6 +231,18 @@ def test_ranked_q_grams_group_like_packed_ones():
     _, b = np.unique(ranked, return_inverse=True)
     pairs = np.unique(np.stack([a.ravel(), b.ravel()]), axis=1)
     assert pairs.shape[1] == np.unique(a).size == np.unique(b).size
+
+
+def test_too_repetitive_text_is_refused_not_counted_out_of_memory(monkeypatch):
+    monkeypatch.setattr(expected_module, "MAX_PAIRS", 1000)
+    text = SampledText(np.zeros(3000, dtype=np.int64), np.array([0, 3000]))
+    with pytest.raises(ValueError, match="too repetitive to count"):
+        sampled_repeats(text)
+
+
+def test_sampling_stops_at_max_tokens():
+    with pytest.raises(ValueError, match="reached max_tokens=200 tokens in all"):
+        sample_to_end([[0.99]], 10, rng=0, max_tokens=200)
 
 
 def test_sampled_repeats_handles_long_runs_in_chunks(monkeypatch):

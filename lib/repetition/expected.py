@@ -593,6 +593,13 @@ def _as_token_ids(tokens, name: str = "tokens") -> np.ndarray:
 _PAIRS_PER_TOKEN = 4
 _LONG_GRAM = 8
 
+#: At most this many pairs of equal q-grams are examined (about 0.4 GB of keys); text with more
+#: (long loops repeated over and over) is refused instead of exhausting memory.
+MAX_PAIRS = 50_000_000
+
+#: :func:`sample_to_end` stops (and raises) once the sequences hold this many tokens in all.
+MAX_TOKENS = 50_000_000
+
 
 class _EqualGrams:
     """Positions sorted by a key (stably, so ascending within equal keys), and the pairs of equal keys.
@@ -655,14 +662,29 @@ def _ranked_gram_key(y: np.ndarray, pos: np.ndarray, q: int, seq: np.ndarray, la
     return seq[pos] * y.size + rank[pos]
 
 
-def _chains(first_pos: list, second_pos: list, q: int, size: int, seq: np.ndarray):
+def _pair_keys(grams: _EqualGrams, size: int, min_lag: int) -> np.ndarray:
+    """``k * size + s`` for every pair (s - k, s) of equal q-grams with lag ``k >= min_lag``, sorted."""
+    if grams.count > MAX_PAIRS:
+        raise ValueError(
+            f"the text is too repetitive to count its repeats in memory: {grams.count:,} pairs of equal "
+            f"q-grams would have to be examined (limit MAX_PAIRS = {MAX_PAIRS:,}); count fewer or shorter "
+            "sequences"
+        )
+    parts = []
+    for a, b in grams.pairs():
+        lag = b - a
+        keep = lag >= min_lag
+        parts.append(lag[keep] * size + b[keep])
+    key = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    key.sort()
+    return key
+
+
+def _chains(key: np.ndarray, q: int, size: int, seq: np.ndarray):
     """Runs of matches from chains of equal-q-gram pairs at consecutive positions: (sequence, k, events)."""
     empty = np.zeros(0, dtype=np.int64)
-    if not second_pos:
+    if key.size == 0:
         return empty, empty, empty
-    s = np.concatenate(second_pos)
-    k = s - np.concatenate(first_pos)
-    key = np.sort(k * size + s)
     chain_start = np.ones(key.size, dtype=bool)
     chain_start[1:] = key[1:] != key[:-1] + 1
     starts = np.flatnonzero(chain_start)
@@ -705,8 +727,8 @@ def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nda
     V = int(y.max()) + 1
     grams = _EqualGrams(_gram_key(y, pos, 2, V, seq, last), pos)
     if grams.count <= _PAIRS_PER_TOKEN * y.size:
-        pairs = list(grams.pairs())
-        return _chains([a for a, _ in pairs], [b for _, b in pairs], 2, y.size, seq)
+        return _chains(_pair_keys(grams, y.size, 1), 2, y.size, seq)
+    del grams
     q = _LONG_GRAM
     out_seq, out_k, out_events = [], [], []
     start_of = offsets[:-1][seq]
@@ -722,14 +744,29 @@ def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nda
         out_k.append(np.full(int(keep.sum()), k, dtype=np.int64))
         out_events.append(events[keep])
     pos = np.flatnonzero(index + q - 1 <= last)
-    firsts, seconds = [], []
-    for a, b in _EqualGrams(_gram_key(y, pos, q, V, seq, last), pos).pairs():
-        long_lag = b - a >= q - 1
-        firsts.append(a[long_lag])
-        seconds.append(b[long_lag])
-    chained = _chains(firsts, seconds, q, y.size, seq)
+    chained = _chains(_pair_keys(_EqualGrams(_gram_key(y, pos, q, V, seq, last), pos), y.size, q - 1), q, y.size, seq)
     return tuple(np.concatenate([np.concatenate(x) if x else empty, c]).astype(np.int64)
                  for x, c in zip((out_seq, out_k, out_events), chained))
+
+
+#: Sequences are counted in batches of about this many tokens (bounded memory, whole sequences).
+_BATCH_TOKENS = 4_000_000
+
+
+def _batched_repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_repeat_runs` over batches of whole sequences (events never span two sequences)."""
+    m = offsets.size - 1
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(0, offsets[-1], _BATCH_TOKENS),
+                                                          side="right") - 1, [m]]))
+    parts = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        lo = offsets[a]
+        seq, k, events = _repeat_runs(y[lo:offsets[b]], offsets[a:b + 1] - lo)
+        parts.append((seq + a, k, events))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
 
 
 def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
@@ -867,7 +904,8 @@ class _IndexedSearch:
         return out
 
 
-def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = None) -> SampledText:
+def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = None,
+                  max_tokens: int = MAX_TOKENS) -> SampledText:
     """Sample ``size`` sequences from a bigram decoder, each until its end token.
 
     Parameters
@@ -885,6 +923,12 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
         A safety limit on tokens per sequence: a sequence that reaches it
         without ending raises instead of being cut (cut text has a different
         expectation). None (default): no limit.
+    max_tokens : int
+        A limit on the tokens of all sequences together (default
+        :data:`MAX_TOKENS`, about 1.2 GB while sampling); reaching it raises.
+        The expected total is ``size · Σ_i v_i`` (:func:`expected_visits`),
+        which a decoder that rarely ends (low temperature, truncation that
+        drops the end token) makes very large.
 
     Returns
     -------
@@ -901,7 +945,8 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
     ValueError
         If a token with infinitely many expected visits is reachable from the
         support of ``π`` (sequences need not end; decided on the graph as in
-        :func:`expected_visits`), or a sequence reaches ``max_length``.
+        :func:`expected_visits`), or a sequence reaches ``max_length``, or the
+        sequences reach ``max_tokens`` in all.
 
     Notes
     -----
@@ -924,6 +969,7 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
     size = check_positive_int(size, "size")
     if max_length is not None:
         max_length = check_positive_int(max_length, "max_length")
+    max_tokens = check_positive_int(max_tokens, "max_tokens")
     rng = as_generator(rng)
     pi = _as_start(start, n)
     structure = _structure(P, pi)
@@ -936,9 +982,11 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
     search = _IndexedSearch(_pattern(P))
     start_cdf = np.cumsum(pi)
     first = np.minimum(np.searchsorted(start_cdf, rng.random(size) * start_cdf[-1], side="right"), n - 1)
-    ids_list, tok_list, t_list = [], [], []
+    small = np.int32 if max(size, n) < 2**31 else np.int64  # what is kept while sampling
+    ids_list, tok_list = [], []
     alive = np.arange(size, dtype=np.int64)
     state = first.astype(np.int64)
+    total = size
     t = 0
     while alive.size:
         t += 1
@@ -947,19 +995,30 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
                 f"{alive.size} of the {size} sequences had not ended after max_length={max_length} tokens; "
                 "raise max_length (cut text would have a different expectation)"
             )
+        if total + alive.size > max_tokens:
+            raise ValueError(
+                f"the {size} sequences reached max_tokens={max_tokens} tokens in all with {alive.size} of them "
+                f"still going (after {t} steps); their expected total is size times the expected length "
+                "(see expected_visits): sample fewer sequences, or raise max_tokens if memory allows"
+            )
         nxt = search.step(state, rng.random(alive.size))
         keep = nxt >= 0
         alive, state = alive[keep], nxt[keep]
-        ids_list.append(alive)
-        tok_list.append(state)
-        t_list.append(np.full(alive.size, t, dtype=np.int64))
-    ids = np.concatenate(ids_list) if ids_list else np.zeros(0, dtype=np.int64)
+        total += alive.size
+        ids_list.append(alive.astype(small))
+        tok_list.append(state.astype(small))
+    steps = np.array([a.size for a in ids_list], dtype=np.int64)
+    ids = np.concatenate(ids_list).astype(np.int64) if ids_list else np.zeros(0, dtype=np.int64)
+    del ids_list
     lengths = 1 + np.bincount(ids, minlength=size)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     tokens = np.empty(offsets[-1], dtype=np.int64)
     tokens[offsets[:-1]] = first
     if ids.size:
-        tokens[offsets[ids] + np.concatenate(t_list)] = np.concatenate(tok_list)
+        where = offsets[ids]
+        del ids
+        where += np.repeat(np.arange(1, steps.size + 1, dtype=np.int64), steps)
+        tokens[where] = np.concatenate(tok_list)
     return SampledText(tokens, offsets)
 
 
@@ -1001,7 +1060,8 @@ def sampled_repeats(text: SampledText, K: int | None = None) -> tuple[np.ndarray
     if K is not None:
         K = check_positive_int(K, "K")
     m = len(text)
-    seqs, ks, events = _repeat_runs(np.asarray(text.tokens, dtype=np.int64), np.asarray(text.offsets, dtype=np.int64))
+    seqs, ks, events = _batched_repeat_runs(np.asarray(text.tokens, dtype=np.int64),
+                                            np.asarray(text.offsets, dtype=np.int64))
     totals = np.bincount(seqs, weights=events, minlength=m).astype(np.int64)
     if K is None:
         return totals, None
