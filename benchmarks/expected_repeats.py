@@ -389,7 +389,12 @@ def chapter_timings(samples: int = 100_000):
             if not math.isfinite(result.value):
                 print(f"{head} {'-':>13} {'-':>13}  {'inf':>11}  (sequences need not end)", flush=True)
                 continue
-            text, w_s, c_s = _timed(sample_to_end, P, samples, rng=2021, start=pi)
+            try:
+                text, w_s, c_s = _timed(sample_to_end, P, samples, rng=2021, start=pi)
+            except ValueError as exc:  # e.g. max_tokens: the decoder rarely ends
+                print(f"{head} {'-':>13} {'-':>13}  {result.per_token:11.4e}  not sampled: expected length "
+                      f"{result.tokens:.0f} ({str(exc).split(';')[0]})", flush=True)
+                continue
             (totals, _), w_c, c_c = _timed(sampled_repeats, text)
             totals_wall += w_s + w_c
             totals_cpu += c_s + c_c
