@@ -29,7 +29,15 @@ theorem of the book it computes. Modules, one concept each:
 are checks, not computations (``from repetition import reference``).
 """
 
-from .arp import PaperCorollaries, PaperTheorem1, arp_tail_bound, arp_terms, paper_corollaries, paper_theorem1
+from .arp import (
+    PaperCorollaries,
+    PaperTheorem1,
+    arp_tail_bound,
+    arp_terms,
+    average_repetition_probability,
+    paper_corollaries,
+    paper_theorem1,
+)
 from .chain import (
     ROW_SUM_TOLERANCE,
     BigramChain,
@@ -44,6 +52,15 @@ from .chain import (
 from .corpus import CorpusError, corpus_file, load_kjv, load_peoples_daily
 from .decoding import beam_search, greedy, temperature, top_k, top_p
 from .estimate import BigramCounts, add_delta, bigram_counts, transition_matrix
+from .expected import (
+    ExpectedRepeats,
+    SampledText,
+    expected_repeats,
+    expected_visits,
+    immediate_repeats,
+    sample_to_end,
+    sampled_repeats,
+)
 from .frobenius import frobenius_interval, row_square_sum_floor, row_square_sums, row_sum_interval, row_sums
 from .lower_bounds import (
     LowerBoundTable,
@@ -55,7 +72,11 @@ from .lower_bounds import (
 )
 from .metrics import rep_r, rep_w, seq_rep_n, seq_rep_pooled
 from .pairs import PairChain, lift_to_pairs, split_at_rare_tokens, trigram_pair_chain
+from .perplexity import LogLoss, cross_entropy, perplexity, split_sentences
 from .perturbation import (
+    PaperTheorem2,
+    paper_perturbed_arp,
+    paper_theorem2,
     PerturbedMoments,
     monte_carlo_perturbed_rate,
     perturbation_amplitudes,
@@ -84,7 +105,10 @@ __all__ = [
     "closed_walk_diagonal", "closed_walk_count",
     "cauchy_schwarz_bound", "per_row_bound", "row_lower_bound", "zeta_estimate_term",
     "LowerBoundTable", "lower_bound_table",
-    "arp_terms", "arp_tail_bound", "PaperTheorem1", "paper_theorem1", "PaperCorollaries", "paper_corollaries",
+    "arp_terms", "arp_tail_bound", "average_repetition_probability", "PaperTheorem1", "paper_theorem1", "PaperCorollaries", "paper_corollaries",
+    # expected repeats in generated text, perplexity
+    "expected_visits", "expected_repeats", "ExpectedRepeats", "immediate_repeats", "sampled_repeats",
+    "sample_to_end", "SampledText", "perplexity", "cross_entropy", "LogLoss", "split_sentences",
     # spectrum, frobenius
     "spectral_radius", "eigen_upper_bound", "row_sum_upper_bound", "modulus_upper_bound", "eigen_repetition_rate",
     "row_sums", "row_square_sums", "row_square_sum_floor", "row_sum_interval", "frobenius_interval",
@@ -96,6 +120,7 @@ __all__ = [
     # perturbation, pairs
     "perturbation_amplitudes", "perturbed_matrices", "time_varying_repetition_terms", "PerturbedMoments",
     "perturbed_rate_moments", "perturbed_chains", "monte_carlo_perturbed_rate",
+    "PaperTheorem2", "paper_theorem2", "paper_perturbed_arp",
     "PairChain", "lift_to_pairs", "trigram_pair_chain", "split_at_rare_tokens",
     # random, plotting
     "random_transition_matrix", "random_decoder", "dirichlet_decoder", "count_decoder",

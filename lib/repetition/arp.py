@@ -23,11 +23,12 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from . import _linalg
+from ._arp_closed import average_repetition_probability
 from ._validation import check_choice, check_positive_int
 from .chain import as_chain
 from .frobenius import row_square_sums
 
-__all__ = ["arp_terms", "arp_tail_bound", "PaperTheorem1", "paper_theorem1", "PaperCorollaries", "paper_corollaries"]
+__all__ = ["arp_terms", "arp_tail_bound", "average_repetition_probability", "PaperTheorem1", "paper_theorem1", "PaperCorollaries", "paper_corollaries"]
 
 #: The two forms of the ARP term: as the derivation gives it, and as the paper prints it.
 _ARP_FORMS = ("corrected", "printed")
