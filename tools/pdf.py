@@ -118,7 +118,11 @@ ADD_CSS = """
 
 
 def build_singlehtml(out: Path = SINGLE) -> None:
-    """Build the book as one HTML page into ``out`` (strict; the chapters' stored outputs, no execution)."""
+    """Build the book as one HTML page into ``out`` (strict).
+
+    The chapters keep their stored outputs (_config.yml excludes them from execution); the status page runs its
+    version cell, as in the HTML build.
+    """
     from jupyter_book.sphinx import build_sphinx
 
     started = time.monotonic()
@@ -130,7 +134,6 @@ def build_singlehtml(out: Path = SINGLE) -> None:
         confoverrides={
             "external_toc_path": str(ROOT / "_toc.yml"),
             "nitpicky": True,
-            "nb_execution_mode": "off",  # the stored outputs, which nbval checks against fresh execution
             "latex_individualpages": False,
         },
         builder="singlehtml",
