@@ -62,11 +62,17 @@ import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from repetition_rate import run_isolated  # noqa: E402  (same folder)
+from repetition_rate import run_isolated
 
-import repetition as rep  # noqa: E402
-from repetition import _arp_closed, _sparse_rate  # noqa: E402
-from repetition.expected import expected_repeats, expected_visits, sample_to_end, sampled_repeats  # noqa: E402
+import repetition as rep
+from repetition import (
+    _arp_closed,
+    _sparse_rate,
+    expected_repeats,
+    expected_visits,
+    sample_to_end,
+    sampled_repeats,
+)
 
 TIME_LIMIT = 1200.0
 ROUNDS = 3  # runs of repetition_rate and of expected_repeats; the fastest of each enters the ratio
@@ -174,8 +180,8 @@ def reference_printed(P, h=1e-30):
 
 def resolvent_spot_check(P, tokens=24, seed=0):
     """Max |F_i - F_i^ref| / max |F| at the first non-real Parseval node, F_i = [zP (I - zP)^{-1}]_ii."""
-    G = _arp_closed._pattern(P)
-    comps = _arp_closed._cyclic_components(G)
+    chain = rep.BigramChain(P)
+    G, comps = chain.graph, chain.cyclic_components
     c = G.nnz / P.shape[0]
     N, _ = _arp_closed._parseval_nodes(G, comps, c)
     z = complex(math.cos(2 * math.pi / N), math.sin(2 * math.pi / N)) / math.sqrt(c)
@@ -257,9 +263,9 @@ def words_block(name, P, pi, targets):
         "v": run_isolated(expected_visits, P, pi, limit=TIME_LIMIT),
         "M": fastest_M,
         "M ref": run_isolated(reference_repeats, P, pi, limit=TIME_LIMIT),
-        "printed": run_isolated(_arp_closed.average_repetition_probability, P, "printed", limit=TIME_LIMIT),
+        "printed": run_isolated(rep.average_repetition_probability, P, "printed", limit=TIME_LIMIT),
         "printed ref": run_isolated(reference_printed, P, limit=TIME_LIMIT),
-        "corrected": run_isolated(_arp_closed.average_repetition_probability, P, "corrected", limit=4 * TIME_LIMIT),
+        "corrected": run_isolated(rep.average_repetition_probability, P, "corrected", limit=4 * TIME_LIMIT),
         "spot": run_isolated(resolvent_spot_check, P, limit=TIME_LIMIT),
     }
     unit = runs["R"][1]
@@ -289,8 +295,8 @@ def words_block(name, P, pi, targets):
             continue
         ratio = seconds / unit if isinstance(unit, float) else None
         print(_row(name, label, seconds, peak, ratio, err(value, ref), show(value)), flush=True)
-    G = _arp_closed._pattern(P)
-    nodes, alias = _arp_closed._parseval_nodes(G, _arp_closed._cyclic_components(G), G.nnz / n)
+    chain = rep.BigramChain(P)
+    nodes, alias = _arp_closed._parseval_nodes(chain.graph, chain.cyclic_components, chain.graph.nnz / n)
     value, seconds, peak = runs["corrected"]
     if value is None:
         print(_row(name, "ARP corrected (Parseval)", "-", None, None, None, f"({seconds})"), flush=True)

@@ -41,6 +41,24 @@ def test_arp_tail_bound_dominates_the_tail():
     assert rep.arp_tail_bound(P, 2) == pytest.approx((P * P).sum() / c**2 / (c - 1), rel=1e-14)
 
 
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("form", ["printed", "corrected"])
+def test_whole_series_lies_between_partial_sums_of_the_terms_and_their_tail_bound(seed, form):
+    # arp_terms (the one home of the terms) and average_repetition_probability (the whole series, computed
+    # without them) are independent computations: the closed form must lie in [S_K, S_K + tail bound].
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 30))
+    P = rng.random((n, n)) * (rng.random((n, n)) < rng.uniform(0.2, 1.0))
+    P[np.arange(n), rng.integers(0, n, n)] += 0.1  # every row nonzero
+    P /= P.sum(axis=1, keepdims=True) * rng.uniform(1.0, 1.5, (n, 1))
+    whole = rep.average_repetition_probability(P, form)
+    assert rep.BigramChain(P).zeta_n > 1
+    for K in (1, 5, 40):
+        partial = float(rep.arp_terms(P, K, form).sum())
+        assert partial * (1 - 1e-13) <= whole <= (partial + rep.arp_tail_bound(P, K)) * (1 + 1e-13)
+    assert abs(whole - float(rep.arp_terms(P, 400, form).sum())) <= 1e-12 * whole + rep.arp_tail_bound(P, 400)
+
+
 def test_arp_rejects_bad_arguments():
     with pytest.raises(ValueError, match="form"):
         rep.arp_terms(P3, 2, "paper")
@@ -136,7 +154,11 @@ def test_corollaries_hand_example():
     assert c.sigma_min_lower == pytest.approx(4 / 3 - 1.375)
     assert c.corollary_1_2 == math.inf
     assert c.frobenius_sq == pytest.approx(2.5)
-    np.testing.assert_allclose(c.row_variances, [1 / 3 * (2 * (0.5 - 1 / 3) ** 2 + (1 / 3) ** 2), 2 / 9, 2 / 9])
+    # printed Corollary 1.1: Σ_ij (P_ij - 1/3)² = 1/6 + 2/3 + 2/3, plus Σ_i s_i² = 3; P² is invertible (det 1/4)
+    assert c.printed_numerator == pytest.approx(4.5, rel=1e-15) and c.rank_p2 == 3
+    t = rep.paper_theorem1(P)
+    assert c.printed_1_1 == pytest.approx(3 * 4.5 / t.sigma_min_p2, rel=1e-15)
+    assert c.printed_1_2 == math.inf  # g = 4/3 - 11/8 < 0
 
 
 def test_corollary_1_2_denominator_exactly_zero_gives_no_bound():
@@ -159,8 +181,13 @@ def test_corollaries_are_weaker_than_theorem1(seed):
     c = rep.paper_corollaries(P)
     n = P.shape[0]
     s = P.sum(axis=1)
-    assert c.frobenius_sq == pytest.approx(n * c.row_variances.sum() + (s**2).sum() / n, rel=1e-12)
+    assert c.printed_numerator == pytest.approx(c.frobenius_sq + (1 - 1 / n) * (s**2).sum(), rel=1e-12)
+    assert c.rank_p2 == np.linalg.matrix_rank(P @ P)
     assert t.nuclear_p2 <= c.frobenius_sq * (1 + 1e-12)
+    assert c.corollary_1_1 <= c.printed_1_1 * (1 + 1e-12)
+    if c.sigma_min_lower > 0:
+        assert t.bound_printed <= c.printed_1_2 * (1 + 1e-12)
+        assert c.printed_1_2 == pytest.approx(t.nuclear_p2 / c.sigma_min_lower, rel=1e-15)
     assert c.sigma_min_lower <= t.sigma_min_p2 * (1 + 1e-12)
     assert t.bound_printed <= c.corollary_1_1 * (1 + 1e-12)
     assert c.corollary_1_1 <= c.corollary_1_2 * (1 + 1e-12)

@@ -14,8 +14,8 @@ import pytest
 import scipy.sparse as sp
 import sympy
 
-from repetition import _arp_closed, _sparse_rate
-from repetition._arp_closed import average_repetition_probability as arp
+from repetition import BigramChain, _arp_closed, _sparse_rate
+from repetition import average_repetition_probability as arp
 
 
 def rational(rows):
@@ -129,11 +129,16 @@ def test_exact_pivot_test_agrees_with_exact_eigenvalues(seed):
     Pc = np.round(rng.random((m, m)) * (rng.random((m, m)) < 0.7), 2)
     Pc[np.arange(m), (np.arange(m) + 1) % m] = 0.25  # a cycle through every token: irreducible
     c = Fraction(int(rng.integers(1, 20)), 20)
-    rho = max(abs(complex(e)) for e in sympy.Matrix(Pc.tolist()).applyfunc(sympy.nsimplify).eigenvals())
-    expect = rho**2 < float(c)
-    if abs(rho**2 - float(c)) > 1e-9:  # away from the boundary, floating point decides as well
-        assert _arp_closed._m_matrix_pivots_positive(sp.csr_array(Pc), c) == expect
-        assert _arp_closed._component_converges(sp.csr_array(Pc), c) == expect
+    exact = sympy.Matrix(Pc.tolist()).applyfunc(sympy.nsimplify)
+    rho = max(abs(complex(e)) for e in exact.eigenvals())
+    rho_a = max(abs(complex(e)) for e in exact.applyfunc(lambda x: x**2).eigenvals())
+    Pcs = sp.csr_array(Pc)
+    for hadamard, value in ((False, rho**2), (True, rho_a)):
+        expect = value < float(c)
+        if abs(value - float(c)) > 1e-9:  # away from the boundary, floating point decides as well
+            rows = _arp_closed._exact_entries(Pcs, hadamard)
+            assert _arp_closed._m_matrix_pivots_positive(rows, c, squared=not hadamard) == expect
+            assert _arp_closed._component_below(Pcs, c, hadamard) == expect
 
 
 # ---------------------------------------------------------------- the sparse route
@@ -146,7 +151,7 @@ def test_sparse_elimination_route_matches_the_dense_route(monkeypatch):
     P[np.arange(n), (np.arange(n) + 1) % n] += 0.3
     P /= P.sum(axis=1, keepdims=True) * 1.05
     dense = arp(P, "printed"), arp(P, "corrected")
-    monkeypatch.setattr(_arp_closed, "DENSE_LIMIT", 3)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 3)
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 3)
     sparse = arp(sp.csr_array(P), "printed"), arp(sp.csr_array(P), "corrected")
     assert sparse[0] == pytest.approx(dense[0], rel=1e-13)
@@ -161,6 +166,8 @@ def test_sparse_elimination_route_matches_the_dense_route(monkeypatch):
 def test_bad_input():
     with pytest.raises(ValueError, match=r"form must be one of \('corrected', 'printed'\), got 'both'"):
         arp([[0.5]], "both")
+    with pytest.raises(TypeError, match=r"form must be one of \('corrected', 'printed'\), got 1"):
+        arp([[0.5]], 1)
     with pytest.raises(ValueError, match="row sums above 1"):
         arp([[0.9, 0.2], [0.0, 0.5]])
     # a 300-cycle among 300 tokens: ζn = 1, so only the pair chain (90,000 states) would do
@@ -189,14 +196,14 @@ def test_parseval_route_matches_the_pair_chain(monkeypatch):
     by_pairs = arp(P, "corrected")  # 1,600 pair states: the pair chain
     monkeypatch.setattr(_arp_closed, "PAIR_DENSE_LIMIT", 0)  # force the Parseval route
     assert arp(P, "corrected") == pytest.approx(by_pairs, rel=1e-13)
-    monkeypatch.setattr(_arp_closed, "DENSE_LIMIT", 10)  # and its selected inversion
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 10)  # and its selected inversion
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 10)
     assert arp(P, "corrected") == pytest.approx(by_pairs, rel=1e-13)
 
 
 def test_parseval_route_on_a_larger_component(monkeypatch):
     P = word_like(400, 2)  # 160,000 pair states: the Parseval route
-    monkeypatch.setattr(_arp_closed, "DENSE_LIMIT", 50)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 50)
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 50)
     printed, corrected = partial_sums(P.toarray(), 200)
     assert arp(P, "corrected") == pytest.approx(corrected, rel=1e-12)
@@ -206,8 +213,8 @@ def test_parseval_aliasing_bound_holds_for_few_nodes(monkeypatch):
     # With a loose tolerance the rule uses few nodes; its overestimate must stay within the certified bound.
     P = word_like(40, 3)
     exact = arp(P, "corrected")
-    G = _arp_closed._pattern(P)
-    comps = _arp_closed._cyclic_components(G)
+    chain = BigramChain(P)
+    G, comps = chain.graph, chain.cyclic_components
     c = G.nnz / 40
     monkeypatch.setattr(_arp_closed, "ALIAS_TOLERANCE", 1e-2)
     N, bound = _arp_closed._parseval_nodes(G, comps, c)

@@ -78,6 +78,19 @@ MATRIX_FUNCTIONS = {
     "perturbed_chains": lambda P: rep.perturbed_chains(P, 0.1, np.array([0]), 2, RNG(0)),
     "monte_carlo_perturbed_rate": lambda P: rep.monte_carlo_perturbed_rate(P, 0.1, 2, 10, RNG(0)),
     "lift_to_pairs": lambda P: rep.lift_to_pairs(P),
+    "expected_visits": lambda P: rep.expected_visits(P),
+    "expected_repeats": lambda P: rep.expected_repeats(P, K=2),
+    "cross_entropy": lambda P: rep.cross_entropy(P, [[0, 1]]),
+    "average_repetition_probability": lambda P: rep.average_repetition_probability(P),
+    "paper_theorem2": lambda P: rep.paper_theorem2(P, 0.1),
+    "paper_perturbed_arp": lambda P: rep.paper_perturbed_arp(P, 0.1, 2, 3, RNG(0)),
+}
+
+# Functions that take a transition matrix whose sequences must end: every bad matrix is refused as
+# above, and the row-sum tolerance matrix of test_good_matrix_and_row_sum_tolerance_are_accepted (both
+# rows sum to 1 or more: the chain never ends) is refused as well, by its own rule.
+ENDING_FUNCTIONS = {
+    "sample_to_end": lambda P: rep.sample_to_end(P, 3, rng=0),
 }
 
 
@@ -134,10 +147,11 @@ def _assert_names(excinfo, name: str, fragments) -> None:
 
 
 @pytest.mark.parametrize("case_id, bad, exc, fragments", BAD_MATRICES, ids=[row[0] for row in BAD_MATRICES])
-@pytest.mark.parametrize("fname", sorted(MATRIX_FUNCTIONS))
+@pytest.mark.parametrize("fname", sorted(MATRIX_FUNCTIONS) + sorted(ENDING_FUNCTIONS))
 def test_bad_matrix_is_refused(fname, case_id, bad, exc, fragments):
+    call = MATRIX_FUNCTIONS.get(fname) or ENDING_FUNCTIONS[fname]
     with pytest.raises(exc) as excinfo:
-        result = MATRIX_FUNCTIONS[fname](bad)
+        result = call(bad)
         pytest.fail(f"{fname} returned {result!r} for a {case_id} matrix")  # pragma: no cover
     _assert_names(excinfo, "P", fragments)
 
@@ -176,6 +190,14 @@ def test_good_matrix_and_row_sum_tolerance_are_accepted(fname):
     MATRIX_FUNCTIONS[fname](GOOD)
     MATRIX_FUNCTIONS[fname](np.array([[0.25, 0.75 + 5e-13], [0.5, 0.5]]))
     MATRIX_FUNCTIONS[fname](sp.csr_array(GOOD))
+
+
+@pytest.mark.parametrize("fname", sorted(ENDING_FUNCTIONS))
+def test_ending_functions_accept_good_and_refuse_chains_that_never_end(fname):
+    ENDING_FUNCTIONS[fname](GOOD)
+    ENDING_FUNCTIONS[fname](sp.csr_array(GOOD))
+    with pytest.raises(ValueError, match="need not end"):
+        ENDING_FUNCTIONS[fname](np.array([[0.25, 0.75 + 5e-13], [0.5, 0.5]]))
 
 
 # --------------------------------------------------------------------------
@@ -365,6 +387,72 @@ BAD_ARGUMENTS = [
     ("time_varying_repetition_terms-K=0", lambda: rep.time_varying_repetition_terms(np.full((2, 2, 2), 0.25), 0), ValueError, "K", ["0"]),
     ("split_at_rare_tokens-size=0", lambda: rep.split_at_rare_tokens(SENTENCES, 0), ValueError, "size", ["0"]),
     ("trigram_pair_chain-short", lambda: rep.trigram_pair_chain([["a"]]), ValueError, "sequences", ["no sequence"]),
+    # expected visits and repeats, sampling to the end (Chapter 8)
+    *[
+        (f"{fname}-start={case}", (lambda g, v: lambda: g(P2, start=v))(f, value), exc, "start", [frag])
+        for fname, f in [("expected_visits", rep.expected_visits), ("expected_repeats", rep.expected_repeats),
+                         ("sample_to_end", lambda P, start: rep.sample_to_end(P, 3, rng=0, start=start)),
+                         ("cross_entropy", lambda P, start: rep.cross_entropy(P, [[0]], start=start))]
+        for case, value, exc, frag in [
+            ("shape", [1.0], ValueError, "(1,)"),
+            ("negative", [1.5, -0.5], ValueError, "-0.5"),
+            ("nan", [np.nan, 1.0], ValueError, "nan"),
+            ("sum", [0.5, 0.25], ValueError, "0.75"),
+            ("str", ["a", "b"], TypeError, "<U1"),
+            ("complex", np.array([0.5, 0.5], dtype=complex), TypeError, "complex128"),
+            ("sparse", sp.csr_array(np.array([[0.5, 0.5]])), TypeError, "csr_array"),
+        ]
+    ],
+    ("expected_repeats-token_lengths=0", lambda: rep.expected_repeats(P2, token_lengths=[1, 0]), ValueError, "token_lengths", ["0.0"]),
+    ("expected_repeats-token_lengths-shape", lambda: rep.expected_repeats(P2, token_lengths=[1]), ValueError, "token_lengths", ["(1,)"]),
+    ("expected_repeats-token_lengths-inf", lambda: rep.expected_repeats(P2, token_lengths=[1, np.inf]), ValueError, "token_lengths", ["inf"]),
+    ("cross_entropy-token_lengths-float", lambda: rep.cross_entropy(P2, [[0]], token_lengths=[1.0, 2.0]), TypeError, "token_lengths", ["float64"]),
+    ("cross_entropy-token_lengths<0", lambda: rep.cross_entropy(P2, [[0]], token_lengths=[1, -2]), ValueError, "token_lengths", ["-2"]),
+    ("cross_entropy-separator_length=-1", lambda: rep.cross_entropy(P2, [[0]], separator_length=-1), ValueError, "separator_length", ["-1"]),
+    ("cross_entropy-separator_length=0.5", lambda: rep.cross_entropy(P2, [[0]], separator_length=0.5), TypeError, "separator_length", ["0.5"]),
+    ("cross_entropy-ids", lambda: rep.cross_entropy(P2, [[0, 2]]), ValueError, "sequences", ["2"]),
+    ("cross_entropy-str-sentence", lambda: rep.cross_entropy(P2, ["01"]), TypeError, "sequences", ["'01'"]),
+    *[
+        (f"{fname}-K={value!r}", call, exc, "K", [repr(value)])
+        for fname, make in [
+            ("expected_repeats", lambda K: (lambda: rep.expected_repeats(P2, K=K))),
+            ("immediate_repeats", lambda K: (lambda: rep.immediate_repeats([0, 0, 0], K=K))),
+            ("sampled_repeats", lambda K: (lambda: rep.sampled_repeats(rep.SampledText([0, 0], [0, 2]), K=K))),
+        ]
+        for value, exc in [(0, ValueError), (-3, ValueError), (2.5, TypeError), ("3", TypeError), (True, TypeError)]
+        for call in [make(value)]
+    ],
+    ("sample_to_end-size=0", lambda: rep.sample_to_end(P2, 0), ValueError, "size", ["0"]),
+    ("sample_to_end-size=2.0", lambda: rep.sample_to_end(P2, 2.0), TypeError, "size", ["2.0"]),
+    ("sample_to_end-rng", lambda: rep.sample_to_end(P2, 2, rng="a"), TypeError, "rng", ["'a'"]),
+    ("sample_to_end-rng=-1", lambda: rep.sample_to_end(P2, 2, rng=-1), ValueError, "rng", ["-1"]),
+    ("sample_to_end-max_length=0", lambda: rep.sample_to_end(P2, 2, max_length=0), ValueError, "max_length", ["0"]),
+    ("sample_to_end-max_tokens=1.5", lambda: rep.sample_to_end(P2, 2, max_tokens=1.5), TypeError, "max_tokens", ["1.5"]),
+    ("sampled_repeats-text", lambda: rep.sampled_repeats([[0, 0, 0]]), TypeError, "text", ["list"]),
+    ("average_repetition_probability-form", lambda: rep.average_repetition_probability(P2, "both"), ValueError, "form", ["'both'"]),
+    ("average_repetition_probability-form=1", lambda: rep.average_repetition_probability(P2, 1), TypeError, "form", ["1"]),
+    # log-loss and perplexity, the held-out split
+    ("perplexity-smoothing=-1", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), SENTENCES, smoothing=-1.0), ValueError, "smoothing", ["-1.0"]),
+    ("perplexity-smoothing=str", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), SENTENCES, smoothing="1"), TypeError, "smoothing", ["'1'"]),
+    ("perplexity-separator", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), SENTENCES, separator=1), TypeError, "separator", ["int"]),
+    ("perplexity-unknown", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), SENTENCES, unknown="skip"), ValueError, "unknown", ["'skip'"]),
+    ("perplexity-unknown=1", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), SENTENCES, unknown=1), TypeError, "unknown", ["1"]),
+    ("perplexity-counts", lambda: rep.perplexity(object(), SENTENCES), TypeError, "counts", ["object"]),
+    ("perplexity-oov", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), [["z"]]), ValueError, "sequences", ["'z'"]),
+    ("split_sentences-heldout=1", lambda: rep.split_sentences(SENTENCES, heldout=1.0), ValueError, "heldout", ["1.0"]),
+    ("split_sentences-heldout=str", lambda: rep.split_sentences(SENTENCES, heldout="0.1"), TypeError, "heldout", ["'0.1'"]),
+    ("split_sentences-seed=-1", lambda: rep.split_sentences(SENTENCES, seed=-1), ValueError, "seed", ["-1"]),
+    ("split_sentences-seed=True", lambda: rep.split_sentences(SENTENCES, seed=True), TypeError, "seed", ["True"]),
+    ("add_delta-end", lambda: rep.add_delta([1.0], 2.0, 2, end="no"), TypeError, "end", ["'no'"]),
+    # the paper's Theorem 2 as printed
+    ("paper_theorem2-delta<0", lambda: rep.paper_theorem2(P2, -0.1), ValueError, "delta", ["-0.1"]),
+    ("paper_theorem2-delta=str", lambda: rep.paper_theorem2(P2, "0.1"), TypeError, "delta", ["'0.1'"]),
+    ("paper_perturbed_arp-K=0", lambda: rep.paper_perturbed_arp(P2, 0.1, 0, 3, RNG(0)), ValueError, "K", ["0"]),
+    ("paper_perturbed_arp-size=0", lambda: rep.paper_perturbed_arp(P2, 0.1, 2, 0, RNG(0)), ValueError, "size", ["0"]),
+    ("paper_perturbed_arp-rng", lambda: rep.paper_perturbed_arp(P2, 0.1, 2, 3, "a"), TypeError, "rng", ["'a'"]),
+    ("paper_perturbed_arp-law", lambda: rep.paper_perturbed_arp(P2, 0.1, 2, 3, RNG(0), law="cauchy"), ValueError, "law", ["'cauchy'"]),
+    ("paper_perturbed_arp-p", lambda: rep.paper_perturbed_arp(P2, 0.1, 2, 3, RNG(0), law="three-point", p=0.75), ValueError, "p", ["0.75"]),
+    ("paper_perturbed_arp-delta=nan", lambda: rep.paper_perturbed_arp(P2, math.nan, 2, 3, RNG(0)), ValueError, "delta", ["nan"]),
 ]
 
 
@@ -403,6 +491,11 @@ NOT_IN_MATRIX_TABLE = {
     "time_varying_repetition_terms": "takes a stack of step matrices, rows in BAD_ARGUMENTS",
     "trigram_pair_chain": "takes sequences, rows in BAD_ARGUMENTS",
     "split_at_rare_tokens": "takes sequences, rows in BAD_ARGUMENTS",
+    "sample_to_end": "takes a transition matrix whose sequences must end: ENDING_FUNCTIONS",
+    "immediate_repeats": "takes tokens, rows in BAD_ARGUMENTS",
+    "sampled_repeats": "takes a SampledText, rows in BAD_ARGUMENTS",
+    "perplexity": "takes BigramCounts and sentences, rows in BAD_ARGUMENTS",
+    "split_sentences": "takes sentences, rows in BAD_ARGUMENTS",
 }
 
 

@@ -1,6 +1,5 @@
 """Unit tests of the corpus loaders."""
 
-import numpy as np
 import pytest
 
 import repetition as rep
@@ -59,3 +58,26 @@ def test_corrupted_file_is_detected(monkeypatch, tmp_path, name, loader, damage)
     monkeypatch.setattr(corpus_module.metadata, "distribution", lambda _: Shim)
     with pytest.raises(rep.CorpusError, match=f"{real.name} is truncated or corrupted"):
         loader()
+
+
+def test_split_is_reproducible_disjoint_and_order_preserving():
+    sentences = [f"s{i}" for i in range(50)]
+    train, test = rep.split_sentences(sentences, heldout=0.2, seed=7)
+    again = rep.split_sentences(sentences, heldout=0.2, seed=7)
+    assert (train, test) == again
+    assert len(test) == 10 and sorted(train + test) == sorted(sentences)
+    assert train == [s for s in sentences if s in set(train)] and test == [s for s in sentences if s in set(test)]
+    assert rep.split_sentences(sentences, heldout=0.2, seed=8) != (train, test)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: rep.split_sentences(["a", "b"], heldout=1.0), ValueError, r"heldout must be in \(0.0, 1.0\)"),
+        (lambda: rep.split_sentences(["a"], heldout=0.5), ValueError, "at least 2 sentences"),
+        (lambda: rep.split_sentences(["a", "b"], seed=True), TypeError, "seed must be a numpy.random.Generator"),
+    ],
+)
+def test_split_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

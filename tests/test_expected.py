@@ -14,13 +14,19 @@ import pytest
 import scipy.sparse as sp
 import sympy
 
-from repetition import _sparse_rate
-from repetition import expected as expected_module
-from repetition.expected import (
-    SampledText,
+from checks import (
+    count_repeats_directly,
+    exact_visits_and_repeats,
+    floats,
+    rational,
+    word_like,
+)
+from repetition import (
+    ConditioningWarning,
+    _linalg,
+    _sparse_rate,
     expected_repeats,
     expected_visits,
-    immediate_repeats,
     sample_to_end,
     sampled_repeats,
 )
@@ -28,33 +34,6 @@ from repetition.expected import (
 # A 3-token rational decoder with an end token (row sums 3/4, 5/6, 1/2).
 P3 = [["1/4", "1/2", 0], ["1/3", 0, "1/2"], ["1/4", 0, "1/4"]]
 PI3 = ["1/2", "1/3", "1/6"]
-
-
-def rational(rows):
-    return sympy.Matrix([[sympy.Rational(x) for x in row] for row in rows])
-
-
-def floats(M):
-    return np.array(M.tolist(), dtype=float)
-
-
-def exact_visits_and_repeats(Pq, piq):
-    n = Pq.shape[0]
-    v = piq.T * (sympy.eye(n) - Pq).inv()
-    A = Pq.applyfunc(lambda x: x**2)
-    R_i = (A * (sympy.eye(n) - A).inv()).diagonal()
-    return v, sum(v[i] * R_i[i] for i in range(n))
-
-
-def count_repeats_directly(y):
-    """Every (t, k) with y[t + k + j] == y[t + j] for j = 0..k: the definition, literally."""
-    L = len(y)
-    counts = [0] * max((L - 1) // 2, 0)
-    for k in range(1, (L - 1) // 2 + 1):
-        for t in range(L - 2 * k):
-            if all(y[t + k + j] == y[t + j] for j in range(k + 1)):
-                counts[k - 1] += 1
-    return counts
 
 
 # ---------------------------------------------------------------- exact values
@@ -155,103 +134,7 @@ def test_sampled_text_agrees_with_M_within_four_standard_errors():
     np.testing.assert_allclose(np.bincount(first, minlength=n) / first.size, pi, atol=0.01)
 
 
-def test_sampling_is_reproducible_and_counts_match_one_by_one():
-    P = np.array([[0.3, 0.6], [0.5, 0.3]])
-    a = sample_to_end(P, 500, rng=7)
-    b = sample_to_end(P, 500, rng=np.random.default_rng(7))
-    np.testing.assert_array_equal(a.tokens, b.tokens)
-    np.testing.assert_array_equal(a.offsets, b.offsets)
-    totals, by_length = sampled_repeats(a, K=3)
-    for s in range(len(a)):
-        direct = count_repeats_directly(a.sequence(s).tolist())
-        assert totals[s] == sum(direct)
-        assert by_length[s].tolist() == (direct + [0, 0, 0])[:3]
-
-
-def test_sampling_refuses_sequences_that_need_not_end():
-    P = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.5, 0.0, 0.0]])
-    with pytest.raises(ValueError, match="need not end"):
-        sample_to_end(P, 10, rng=0)
-    # from token 2 alone the chain may end (probability 1/2) but may also enter the closed 2-cycle
-    with pytest.raises(ValueError, match="need not end"):
-        sample_to_end(P, 10, rng=0, start=[0.0, 0.0, 1.0])
-
-
-def test_sampling_stops_at_max_length_instead_of_cutting():
-    with pytest.raises(ValueError, match="max_length=5"):
-        sample_to_end([[0.999]], 50, rng=0, max_length=5)
-
-
 # ---------------------------------------------------------------- the observable
-
-
-def test_immediate_repeats_against_the_definition():
-    rng = np.random.default_rng(5)
-    for _ in range(2000):
-        y = rng.integers(0, int(rng.integers(1, 4)), size=int(rng.integers(0, 25))).tolist()
-        assert immediate_repeats(y).tolist() == count_repeats_directly(y)
-    assert immediate_repeats("abcabca").tolist() == [0, 0, 1]
-    assert immediate_repeats(["the", "cat", "the", "cat", "the"], K=5).tolist() == [0, 1, 0, 0, 0]
-    assert immediate_repeats([]).tolist() == []
-
-
-@pytest.mark.parametrize("budget, batch", [(4, 4_000_000), (0, 4_000_000), (4, 50)])
-def test_sampled_repeats_against_the_definition_on_periodic_text(monkeypatch, budget, batch):
-    # budget 0: equal 8-grams and direct short lags instead of bigrams; batch 50: many small batches
-    monkeypatch.setattr(expected_module, "_PAIRS_PER_TOKEN", budget)
-    monkeypatch.setattr(expected_module, "_BATCH_TOKENS", batch)
-    rng = np.random.default_rng(8)
-    seqs = []
-    for _ in range(300):
-        y = np.resize(rng.integers(0, 3, int(rng.integers(1, 12))), int(rng.integers(1, 120)))
-        flip = rng.random(y.size) < 0.05
-        y[flip] = rng.integers(0, 3, int(flip.sum()))
-        seqs.append(y)
-    text = SampledText(np.concatenate(seqs).astype(np.int64), np.concatenate([[0], np.cumsum([len(y) for y in seqs])]))
-    totals, by_length = sampled_repeats(text, K=15)
-    for s, y in enumerate(seqs):
-        direct = count_repeats_directly(y.tolist())
-        assert totals[s] == sum(direct) and by_length[s].tolist() == (direct + [0] * 15)[:15]
-    for _ in range(300):
-        y = rng.integers(0, int(rng.integers(1, 4)), size=int(rng.integers(0, 40))).tolist()
-        assert immediate_repeats(y).tolist() == count_repeats_directly(y)
-
-
-def test_ranked_q_grams_group_like_packed_ones():
-    rng = np.random.default_rng(9)
-    y = rng.integers(0, 3, 5000).astype(np.int64)
-    offsets = np.array([0, 1200, 1201, 3000, 5000])
-    seq = np.repeat(np.arange(4), np.diff(offsets))
-    last = offsets[1:][seq] - 1
-    pos = np.flatnonzero(np.arange(5000) + 7 <= last)
-    packed = expected_module._gram_key(y, pos, 8, 3, seq, last)
-    ranked = expected_module._ranked_gram_key(y, pos, 8, seq, last)
-    # the same partition of positions: equal packed keys exactly where ranked keys are equal
-    _, a = np.unique(packed, return_inverse=True)
-    _, b = np.unique(ranked, return_inverse=True)
-    pairs = np.unique(np.stack([a.ravel(), b.ravel()]), axis=1)
-    assert pairs.shape[1] == np.unique(a).size == np.unique(b).size
-
-
-def test_too_repetitive_text_is_refused_not_counted_out_of_memory(monkeypatch):
-    monkeypatch.setattr(expected_module, "MAX_PAIRS", 1000)
-    text = SampledText(np.zeros(3000, dtype=np.int64), np.array([0, 3000]))
-    with pytest.raises(ValueError, match="too repetitive to count"):
-        sampled_repeats(text)
-
-
-def test_sampling_stops_at_max_tokens():
-    with pytest.raises(ValueError, match="reached max_tokens=200 tokens in all"):
-        sample_to_end([[0.99]], 10, rng=0, max_tokens=200)
-
-
-def test_sampled_repeats_handles_long_runs_in_chunks(monkeypatch):
-    # 3,000 copies of one token: about 2.25 M candidate pairs, processed in several chunks.
-    y = np.zeros(3000, dtype=np.int64)
-    text = SampledText(y, np.array([0, 3000]))
-    totals, by_length = sampled_repeats(text, K=2)
-    assert totals[0] == sum(3000 - 2 * k for k in range(1, 1500))
-    assert by_length[0].tolist() == [2998, 2996]
 
 
 # ---------------------------------------------------------------- divergence, decided on the graph
@@ -299,31 +182,12 @@ def test_row_sums_are_read_exactly():
     # ... while a row that is 1 - 2^-52 exactly still leaks: the visits are finite (and huge)
     Q = np.full((2, 2), 0.5)
     Q[0, 1] = 0.5 - 2.0**-53
-    with pytest.warns(RuntimeWarning, match="nearly singular"):
+    with pytest.warns(ConditioningWarning, match="nearly singular"):
         v = expected_visits(Q, [1.0, 0.0])
     assert np.all(np.isfinite(v)) and v.sum() > 1e15
 
 
 # ---------------------------------------------------------------- dense and sparse input
-
-
-def word_like(n, seed, leak=0.08):
-    """A sparse substochastic matrix with word-like structure: single-successor chains, a few hubs, self-loops."""
-    rng = np.random.default_rng(seed)
-    rows, cols, vals = [], [], []
-    for i in range(n):
-        if i >= 5 and rng.random() < 0.5:
-            succ = np.array([(i + 1) % n, int(rng.integers(0, 5))])
-        else:
-            succ = np.unique(np.concatenate([rng.integers(0, 5, size=2), rng.integers(0, n, size=int(rng.integers(1, 6)))]))
-        w = rng.random(succ.size)
-        w *= (1 - leak * rng.random()) / w.sum()
-        rows += [i] * succ.size
-        cols += succ.tolist()
-        vals += w.tolist()
-    P = sp.csr_array((vals, (rows, cols)), shape=(n, n))
-    P.sum_duplicates()
-    return P
 
 
 def test_dense_and_sparse_input_give_identical_results():
@@ -346,7 +210,7 @@ def test_sparse_elimination_matches_dense_solves(monkeypatch, n, seed):
     v_ref = pi @ np.linalg.inv(np.eye(n) - Pd)
     A = Pd * Pd
     R_i = np.diag(A @ np.linalg.inv(np.eye(n) - A))
-    monkeypatch.setattr(expected_module, "DENSE_LIMIT", 3)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 3)
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 3)
     result = expected_repeats(P, pi, K=4)
     # normwise accuracy: tiny visit counts carry an absolute error of order ε Σ v, like any LU solve
@@ -360,8 +224,8 @@ def test_terms_in_row_blocks_match_dense_powers(monkeypatch):
     P = word_like(700, 9)
     A = P.toarray() ** 2
     v = np.full(700, 1 / 700) @ np.linalg.inv(np.eye(700) - P.toarray())
-    monkeypatch.setattr(expected_module, "DENSE_LIMIT", 3)
-    monkeypatch.setattr(expected_module, "_TERMS_MEMORY", 200_000)  # blocks of a few rows
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 3)
+    monkeypatch.setattr(_linalg, "POWER_MEMORY", 200_000)  # blocks of a few rows
     result = expected_repeats(P, K=5)
     expect = [float(v @ np.diag(np.linalg.matrix_power(A, k))) for k in range(1, 6)]
     np.testing.assert_allclose(result.terms, expect, rtol=1e-12)
@@ -409,40 +273,5 @@ def test_bad_matrix_and_sampler_arguments():
         sample_to_end([[0.5]], 0)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         sample_to_end([[0.5]], 3, rng="seed")
-    with pytest.raises(TypeError, match="text must be a SampledText"):
-        sampled_repeats([[0, 0, 0]])
-    with pytest.raises(TypeError, match="tokens must hold tokens"):
-        immediate_repeats([0.5, 0.5, 0.5])
 
 
-def test_indexed_search_inverts_each_row_exactly():
-    # rows of very different lengths (one with 2,000 entries), an empty row, draws exactly at the
-    # cumulative sums: the draw is the first entry whose cumulative sum exceeds u, else the end token
-    rng = np.random.default_rng(4)
-    n = 3000
-    P = word_like(n, 6).tolil()
-    P[7, :] = 0
-    hub = rng.choice(n, 2000, replace=False)
-    P[8, :] = 0
-    P[8, hub] = rng.random(2000) ** 3
-    P = sp.csr_array(P)
-    P = sp.csr_array(P.multiply(0.97 / np.maximum(P.sum(axis=1), 1e-300)[:, None]))
-    G = expected_module._pattern(P)
-    search = expected_module._IndexedSearch(G)
-
-    def reference(i, u):
-        row = G.data[G.indptr[i]:G.indptr[i + 1]]
-        j = int(np.searchsorted(np.cumsum(row), u, side="right"))  # the row's own running sums
-        return int(G.indices[G.indptr[i] + j]) if j < row.size else -1
-
-    for i in (0, 8, 2999):
-        np.testing.assert_array_equal(search.cum[G.indptr[i]:G.indptr[i + 1]], np.cumsum(G.data[G.indptr[i]:G.indptr[i + 1]]))
-
-    states = np.concatenate([rng.integers(0, n, 3000), np.full(500, 8), np.full(20, 7)])
-    u = rng.random(states.size)
-    at = rng.integers(0, G.nnz, 500)  # draws exactly at a stored cumulative sum
-    at_rows = np.repeat(np.arange(n), np.diff(G.indptr))[at]
-    states = np.concatenate([states, at_rows])
-    u = np.concatenate([u, search.cum[at]])
-    out = search.step(states, u)
-    assert out.tolist() == [reference(i, x) for i, x in zip(states, u)]

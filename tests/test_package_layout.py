@@ -3,9 +3,11 @@
 Read from the source with ``ast`` (nothing is executed to find the imports):
 
 * a public module (``lib/repetition/<name>.py``, no leading underscore) may import
-  the shared private modules (``_validation``, ``_linalg``, ``_sparse_rate``, and
-  ``_arp_closed``, the private closed forms behind the ARP) and, from another
-  public module, only names that module lists in its ``__all__``;
+  the shared private modules (``_validation``, ``_linalg``, ``_sparse_rate``,
+  ``_arp_closed``, the private closed forms behind the ARP, and ``_repeats``, the
+  definition of an immediate repeat and its fast count, shared by metrics and
+  sampling) and, from another public module, only names that module lists in its
+  ``__all__``;
 * every name the package exports (``repetition.__all__``) is listed in the
   ``__all__`` of exactly one public module, and is defined there (or in a
   private module it re-exports from);
@@ -24,7 +26,7 @@ import pytest
 import repetition
 
 PACKAGE = Path(repetition.__file__).resolve().parent
-SHARED_PRIVATE = {"_validation", "_linalg", "_sparse_rate", "_arp_closed"}
+SHARED_PRIVATE = {"_validation", "_linalg", "_sparse_rate", "_arp_closed", "_repeats"}
 PUBLIC = sorted(p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_"))
 
 
@@ -59,8 +61,9 @@ def _all_of(name: str) -> list[str]:
 
 
 def test_the_public_modules_are_the_concepts():
-    expected = {"arp", "chain", "corpus", "decoding", "estimate", "frobenius", "lower_bounds", "metrics", "pairs",
-                "perturbation", "plotting", "random", "rate", "rebalance", "reference", "sampling", "spectrum", "walks"}
+    expected = {"arp", "chain", "corpus", "decoding", "estimate", "expected", "frobenius", "lower_bounds", "metrics",
+                "pairs", "perturbation", "plotting", "random", "rate", "rebalance", "reference", "sampling", "spectrum",
+                "walks"}
     assert expected <= set(PUBLIC), sorted(expected - set(PUBLIC))
 
 

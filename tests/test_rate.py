@@ -9,9 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 import repetition as rep
-from repetition import rate as rate_module
-from repetition import reference
-
+from repetition import _sparse_rate, reference
 
 CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
 
@@ -82,7 +80,7 @@ def test_sparse_and_dense_agree_and_large_component_path(monkeypatch):
     dense = rep.repetition_rate(P.toarray())
     assert rep.repetition_rate(P) == pytest.approx(dense, rel=1e-13)
     # Force the sparse complex-step path on this small component.
-    monkeypatch.setattr(rate_module, "DENSE_COMPONENT_LIMIT", 10)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 10)
     assert rep.repetition_rate(P) == pytest.approx(dense, rel=1e-12)
 
 

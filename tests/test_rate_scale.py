@@ -13,9 +13,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 import repetition as rep
-from repetition import reference
-from repetition import _sparse_rate
-from repetition import rate as rate_module
+from repetition import _sparse_rate, reference
 
 
 def exact_rate(A_rational):
@@ -54,7 +52,7 @@ def dense_reference(P):
 @pytest.fixture
 def force_sparse(monkeypatch):
     """Send every component of more than 3 vertices through the elimination, down to 3 vertices."""
-    monkeypatch.setattr(rate_module, "DENSE_COMPONENT_LIMIT", 3)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 3)
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 3)
 
 
@@ -127,7 +125,7 @@ def test_sparse_path_stops_at_an_expander_and_goes_dense(monkeypatch):
     P = sp.csr_array((rng.random(n * d), (rows, cols)), shape=(n, n))
     P.sum_duplicates()
     P = sp.csr_array(P.multiply(0.97 / P.sum(axis=1)[:, None]))
-    monkeypatch.setattr(rate_module, "DENSE_COMPONENT_LIMIT", 3)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 3)
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 3)
     calls = []
     original = _sparse_rate._dense_trace
@@ -145,7 +143,7 @@ def test_sparse_path_stops_at_an_expander_and_goes_dense(monkeypatch):
 def test_sparse_path_keeps_eliminating_above_the_dense_limit(monkeypatch):
     # With DENSE_MAX below the size, the stall rule is ignored and the cheapest vertices go anyway.
     P = chain_and_hubs(300, 6)
-    monkeypatch.setattr(rate_module, "DENSE_COMPONENT_LIMIT", 3)
+    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 3)
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 3)
     monkeypatch.setattr(_sparse_rate, "DENSE_MAX", 3)
     by_inverse, _, _ = dense_reference(P)

@@ -2,8 +2,12 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import repetition as rep
+from checks import count_repeats_directly, word_like
+from repetition import sample_to_end, sampled_repeats
+from repetition import sampling as sampling_module
 
 
 def test_deterministic_chain_is_followed():
@@ -50,3 +54,71 @@ def test_monte_carlo_rejects_bad_args():
         rep.monte_carlo_repetition_rate(P, 2, 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="starts"):
         rep.sample_chains(P, np.array([5]), 2, np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------- sampling to the end token
+
+
+def test_sampling_is_reproducible_and_counts_match_one_by_one():
+    P = np.array([[0.3, 0.6], [0.5, 0.3]])
+    a = sample_to_end(P, 500, rng=7)
+    b = sample_to_end(P, 500, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(a.tokens, b.tokens)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+    totals, by_length = sampled_repeats(a, K=3)
+    for s in range(len(a)):
+        direct = count_repeats_directly(a.sequence(s).tolist())
+        assert totals[s] == sum(direct)
+        assert by_length[s].tolist() == (direct + [0, 0, 0])[:3]
+
+
+def test_sampling_refuses_sequences_that_need_not_end():
+    P = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.5, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="need not end"):
+        sample_to_end(P, 10, rng=0)
+    # from token 2 alone the chain may end (probability 1/2) but may also enter the closed 2-cycle
+    with pytest.raises(ValueError, match="need not end"):
+        sample_to_end(P, 10, rng=0, start=[0.0, 0.0, 1.0])
+
+
+def test_sampling_stops_at_max_length_instead_of_cutting():
+    with pytest.raises(ValueError, match="max_length=5"):
+        sample_to_end([[0.999]], 50, rng=0, max_length=5)
+
+
+def test_sampling_stops_at_max_tokens():
+    with pytest.raises(ValueError, match="reached max_tokens=200 tokens in all"):
+        sample_to_end([[0.99]], 10, rng=0, max_tokens=200)
+
+
+def test_indexed_search_inverts_each_row_exactly():
+    # rows of very different lengths (one with 2,000 entries), an empty row, draws exactly at the
+    # cumulative sums: the draw is the first entry whose cumulative sum exceeds u, else the end token
+    rng = np.random.default_rng(4)
+    n = 3000
+    P = word_like(n, 6).tolil()
+    P[7, :] = 0
+    hub = rng.choice(n, 2000, replace=False)
+    P[8, :] = 0
+    P[8, hub] = rng.random(2000) ** 3
+    P = sp.csr_array(P)
+    P = sp.csr_array(P.multiply(0.97 / np.maximum(P.sum(axis=1), 1e-300)[:, None]))
+    G = rep.BigramChain(P).graph
+    search = sampling_module._IndexedSearch(G)
+
+    def reference(i, u):
+        row = G.data[G.indptr[i]:G.indptr[i + 1]]
+        j = int(np.searchsorted(np.cumsum(row), u, side="right"))  # the row's own running sums
+        return int(G.indices[G.indptr[i] + j]) if j < row.size else -1
+
+    for i in (0, 8, 2999):
+        np.testing.assert_array_equal(search.cum[G.indptr[i]:G.indptr[i + 1]], np.cumsum(G.data[G.indptr[i]:G.indptr[i + 1]]))
+
+    states = np.concatenate([rng.integers(0, n, 3000), np.full(500, 8), np.full(20, 7)])
+    u = rng.random(states.size)
+    at = rng.integers(0, G.nnz, 500)  # draws exactly at a stored cumulative sum
+    at_rows = np.repeat(np.arange(n), np.diff(G.indptr))[at]
+    states = np.concatenate([states, at_rows])
+    u = np.concatenate([u, search.cum[at]])
+    out = search.step(states, u)
+    assert out.tolist() == [reference(i, x) for i, x in zip(states, u)]

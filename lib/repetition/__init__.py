@@ -6,17 +6,18 @@ theorem of the book it computes. Modules, one concept each:
 
 ========================  =================================================================
 ``chain``                 :class:`BigramChain` (P validated once, A, support, ζ, components)
-``estimate``              bigram counts and the add-δ transition matrix
-``corpus``                the People's Daily and King James Bible loaders
+``estimate``              bigram counts, the add-δ transition matrix, log-loss, perplexity
+``corpus``                the People's Daily and King James Bible loaders, held-out split
 ``rate``                  the repetition rate R, its terms Tr(A^k), the certified series
 ``walks``                 exact integer counts of closed walks
 ``lower_bounds``          lower bounds on Tr(A^k) and the sparsity estimates (Ch. 2-3)
-``arp``                   the paper's ARP (printed and corrected), Theorem 1, corollaries
+``arp``                   the paper's ARP (terms, whole series), Theorem 1, corollaries
 ``spectrum``              spectral radius and the eigenvalue upper bounds (Ch. 5)
 ``frobenius``             row sums and the Frobenius interval (Ch. 6)
 ``decoding``              greedy, top-k, nucleus, temperature, beam search (Ch. 4)
-``sampling``              sampled chains and the Monte Carlo repetition rate
-``metrics``               rep-w, rep-r, seq-rep-n of generated text (Ch. 7)
+``expected``              expected visits and expected repeats in generated text (Ch. 8)
+``sampling``              sampled chains, text sampled to its end, the Monte Carlo rate
+``metrics``               rep-w, rep-r, seq-rep-n (Ch. 7); immediate repeats in text (Ch. 8)
 ``rebalance``             the rebalanced encoding (Ch. 7)
 ``perturbation``          the perturbed bigram of general autoregressive decoding (Ch. 9)
 ``pairs``                 chains on token pairs: trigram models and the lift (Ch. 9)
@@ -49,19 +50,31 @@ from .chain import (
     sparsity,
     support,
 )
-from .corpus import CorpusError, corpus_file, load_kjv, load_peoples_daily
-from .decoding import beam_search, greedy, temperature, top_k, top_p
-from .estimate import BigramCounts, add_delta, bigram_counts, transition_matrix
-from .expected import (
-    ExpectedRepeats,
-    SampledText,
-    expected_repeats,
-    expected_visits,
-    immediate_repeats,
-    sample_to_end,
-    sampled_repeats,
+from .corpus import (
+    CorpusError,
+    corpus_file,
+    load_kjv,
+    load_peoples_daily,
+    split_sentences,
 )
-from .frobenius import frobenius_interval, row_square_sum_floor, row_square_sums, row_sum_interval, row_sums
+from .decoding import beam_search, greedy, temperature, top_k, top_p
+from .estimate import (
+    BigramCounts,
+    LogLoss,
+    add_delta,
+    bigram_counts,
+    cross_entropy,
+    perplexity,
+    transition_matrix,
+)
+from .expected import ExpectedRepeats, expected_repeats, expected_visits
+from .frobenius import (
+    frobenius_interval,
+    row_square_sum_floor,
+    row_square_sums,
+    row_sum_interval,
+    row_sums,
+)
 from .lower_bounds import (
     LowerBoundTable,
     cauchy_schwarz_bound,
@@ -70,15 +83,21 @@ from .lower_bounds import (
     row_lower_bound,
     zeta_estimate_term,
 )
-from .metrics import rep_r, rep_w, seq_rep_n, seq_rep_pooled
+from .metrics import (
+    immediate_repeats,
+    rep_r,
+    rep_w,
+    sampled_repeats,
+    seq_rep_n,
+    seq_rep_pooled,
+)
 from .pairs import PairChain, lift_to_pairs, split_at_rare_tokens, trigram_pair_chain
-from .perplexity import LogLoss, cross_entropy, perplexity, split_sentences
 from .perturbation import (
     PaperTheorem2,
-    paper_perturbed_arp,
-    paper_theorem2,
     PerturbedMoments,
     monte_carlo_perturbed_rate,
+    paper_perturbed_arp,
+    paper_theorem2,
     perturbation_amplitudes,
     perturbed_chains,
     perturbed_matrices,
@@ -86,11 +105,36 @@ from .perturbation import (
     time_varying_repetition_terms,
 )
 from .plotting import BOOK_STYLE, use_book_style
-from .random import count_decoder, dirichlet_decoder, random_decoder, random_transition_matrix
-from .rate import ConditioningWarning, SeriesResult, repetition_rate, repetition_rate_series, repetition_terms
+from .random import (
+    count_decoder,
+    dirichlet_decoder,
+    random_decoder,
+    random_transition_matrix,
+)
+from .rate import (
+    ConditioningWarning,
+    SeriesResult,
+    repetition_rate,
+    repetition_rate_series,
+    repetition_terms,
+)
 from .rebalance import RebalancedEncoding, rebalanced_encoding
-from .sampling import END, MonteCarloEstimate, monte_carlo_repetition_rate, repeat_events, sample_chains
-from .spectrum import eigen_repetition_rate, eigen_upper_bound, modulus_upper_bound, row_sum_upper_bound, spectral_radius
+from .sampling import (
+    END,
+    MonteCarloEstimate,
+    SampledText,
+    monte_carlo_repetition_rate,
+    repeat_events,
+    sample_chains,
+    sample_to_end,
+)
+from .spectrum import (
+    eigen_repetition_rate,
+    eigen_upper_bound,
+    modulus_upper_bound,
+    row_sum_upper_bound,
+    spectral_radius,
+)
 from .walks import closed_walk_count, closed_walk_diagonal
 
 __all__ = [

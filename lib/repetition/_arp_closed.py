@@ -62,10 +62,11 @@ from fractions import Fraction
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
-from . import _sparse_rate
-from ._validation import as_transition_matrix
-from .expected import _block, _cyclic_components, _pattern  # shared graph helpers (one copy)
+from . import _linalg, _sparse_rate
+
+_block = _linalg.submatrix
 
 #: Components whose pair chain has at most this many states get the (dense) pair chain; larger ones
 #: the Parseval route when ζn > 1 ...
@@ -77,9 +78,6 @@ PAIR_STATES_LIMIT = 40_000
 
 #: ... and this many stored entries (nnz(P_C)²).
 PAIR_ENTRIES_LIMIT = 30_000_000
-
-#: Components up to this size are handled densely.
-DENSE_LIMIT = 2500
 
 #: Exact M-matrix test (rational Gaussian elimination) up to this component size.
 EXACT_PIVOT_LIMIT = 80
@@ -96,45 +94,51 @@ _FORMS = ("corrected", "printed")
 def _trace(X: sp.csr_array, weights: np.ndarray | None = None) -> float:
     """``Σ_i w_i [X (I - X)^{-1}]_ii`` (``w = 1`` if None) over the cyclic components of ``X >= 0``, ``ρ(X) < 1``."""
     total = 0.0
-    for idx in _cyclic_components(X):
-        Xc = _block(X, idx)
+    for idx in _linalg.cyclic_components_of(X):
         w = None if weights is None else weights[idx]
         if w is not None and not np.any(w):
             continue
-        m = idx.size
-        if m <= DENSE_LIMIT or Xc.nnz > 0.05 * m * m and m <= _sparse_rate.DENSE_MAX:
-            value, _, _ = _sparse_rate._dense_solve_trace(Xc.toarray(), None, None, None, weights=w)
-        else:
-            value, _, _ = _sparse_rate.eliminate(Xc, weights=w)
-        total += value
+        total += _sparse_rate.resolvent_trace(_block(X, idx), w)[0]
     return total
 
 
 # ---------------------------------------------------------------- convergence
 
 
-def _exact_row_ratios(Pc: sp.csr_array, x: np.ndarray) -> tuple[Fraction, Fraction]:
-    """Exact ``(min_i, max_i)`` of ``(Pc x)_i / x_i`` for a positive float vector ``x``."""
-    xs = [Fraction(float(v)) for v in x]
-    lo = hi = None
+def _exact_entries(Pc: sp.csr_array, hadamard: bool) -> list[list[tuple[int, Fraction]]]:
+    """Rows of ``Pc`` (or of ``Pc ⊙ Pc``, squared exactly) as lists of ``(column, Fraction)``."""
+    rows = []
     for i in range(Pc.shape[0]):
-        row = slice(Pc.indptr[i], Pc.indptr[i + 1])
-        num = sum((Fraction(float(a)) * xs[j] for a, j in zip(Pc.data[row], Pc.indices[row])), Fraction(0))
-        ratio = num / xs[i]
-        lo = ratio if lo is None or ratio < lo else lo
-        hi = ratio if hi is None or ratio > hi else hi
-    return lo, hi
+        lo, hi = Pc.indptr[i], Pc.indptr[i + 1]
+        rows.append([(int(j), Fraction(float(a)) ** 2 if hadamard else Fraction(float(a)))
+                     for a, j in zip(Pc.data[lo:hi], Pc.indices[lo:hi], strict=True)])
+    return rows
 
 
-def _m_matrix_pivots_positive(Pc: sp.csr_array, c: Fraction) -> bool:
-    """Whether ``c I - Pc²`` is a nonsingular M-matrix (all pivots of exact Gaussian elimination positive)."""
-    m = Pc.shape[0]
-    Pq = [[Fraction(0)] * m for _ in range(m)]
-    for i in range(m):
-        for a, j in zip(Pc.data[Pc.indptr[i]:Pc.indptr[i + 1]], Pc.indices[Pc.indptr[i]:Pc.indptr[i + 1]]):
-            Pq[i][j] = Fraction(float(a))
-    M = [[(c if i == j else Fraction(0)) - sum((Pq[i][k] * Pq[k][j] for k in range(m)), Fraction(0))
-          for j in range(m)] for i in range(m)]
+def _exact_row_ratios(rows: list, x: np.ndarray) -> tuple[Fraction, Fraction]:
+    """Exact ``(min_i, max_i)`` of ``(X x)_i / x_i`` for exact rows of ``X`` and a positive float vector ``x``."""
+    xs = [Fraction(float(v)) for v in x]
+    ratios = [sum((a * xs[j] for j, a in row), Fraction(0)) / xs[i] for i, row in enumerate(rows)]
+    return min(ratios), max(ratios)
+
+
+def _m_matrix_pivots_positive(rows: list, c: Fraction, squared: bool) -> bool:
+    """Whether ``c I - Y`` is a nonsingular M-matrix (all pivots of exact Gaussian elimination positive).
+
+    ``Y = X²`` when ``squared``, else ``Y = X``, with ``X`` given by its exact
+    rows. A Z-matrix ``c I - Y`` (``Y >= 0``) is a nonsingular M-matrix
+    exactly when ``ρ(Y) < c``, exactly when every pivot is positive.
+    """
+    m = len(rows)
+    X = [[Fraction(0)] * m for _ in range(m)]
+    for i, row in enumerate(rows):
+        for j, a in row:
+            X[i][j] = a
+    if squared:
+        Y = [[sum((X[i][k] * X[k][j] for k in range(m)), Fraction(0)) for j in range(m)] for i in range(m)]
+    else:
+        Y = X
+    M = [[(c if i == j else Fraction(0)) - Y[i][j] for j in range(m)] for i in range(m)]
     for p in range(m):
         if M[p][p] <= 0:
             return False
@@ -146,47 +150,59 @@ def _m_matrix_pivots_positive(Pc: sp.csr_array, c: Fraction) -> bool:
     return True
 
 
-def _perron_vector(Pc: sp.csr_array) -> np.ndarray:
-    m = Pc.shape[0]
+def _perron_vector(Xc: sp.csr_array) -> np.ndarray:
+    """A positive vector near the Perron vector of an irreducible ``Xc >= 0`` (any positive vector is valid)."""
+    m = Xc.shape[0]
     if m <= 2000:
-        w, V = sla.eig(Pc.toarray().T)
+        w, V = sla.eig(Xc.toarray().T)
         x = np.abs(V[:, int(np.argmax(w.real))].real)
-    else:  # pragma: no cover - large non-cycle components with ζn <= 1 do not occur in the book
-        import scipy.sparse.linalg as spla
-
-        w, V = spla.eigs(Pc.T.astype(np.float64), k=1, which="LR")
-        x = np.abs(V[:, 0].real)
+    else:
+        try:
+            w, V = spla.eigs(Xc.T.astype(np.float64), k=1, which="LR", v0=np.full(m, 1.0 / np.sqrt(m)), maxiter=20 * m)
+            x = np.abs(V[:, 0].real)
+        except spla.ArpackError:  # no convergence: the bracket from the all-ones vector is still valid
+            x = np.ones(m)
+    if not np.all(np.isfinite(x)) or x.max() <= 0:
+        x = np.ones(m)
     x = np.maximum(x, x.max() * 1e-12)
     return x
 
 
-def _component_converges(Pc: sp.csr_array, c: Fraction) -> bool:
-    """Exactly whether ``ρ(Pc)² < c`` for an irreducible block ``Pc`` (``c <= 1``)."""
+def _component_below(Pc: sp.csr_array, c: Fraction, hadamard: bool) -> bool:
+    """Exactly whether ``ρ(Pc)² < c`` (or ``ρ(Pc ⊙ Pc) < c`` with ``hadamard``) for an irreducible block."""
     m = Pc.shape[0]
-    outdeg = np.diff(Pc.indptr)
-    if np.all(outdeg == 1):  # a simple cycle: ρ^m = product of its weights
+    if np.all(np.diff(Pc.indptr) == 1):  # a simple cycle: ρ(Pc)^m and ρ(Pc ⊙ Pc)^m are Π p and Π p²
         product = Fraction(1)
         for a in Pc.data:
             product *= Fraction(float(a))
         return product * product < c**m
-    lo, hi = _exact_row_ratios(Pc, _perron_vector(Pc))
-    if hi * hi < c:
+    rows = _exact_entries(Pc, hadamard)
+    lo, hi = _exact_row_ratios(rows, _perron_vector(Pc.multiply(Pc).tocsr() if hadamard else Pc))
+    grow = (lambda r: r) if hadamard else (lambda r: r * r)
+    if grow(hi) < c:
         return True
-    if lo * lo >= c:
+    if grow(lo) >= c:
         return False
     if m <= EXACT_PIVOT_LIMIT:
-        return _m_matrix_pivots_positive(Pc, c)
+        return _m_matrix_pivots_positive(rows, c, squared=not hadamard)
+    what = "ρ(P_C ⊙ P_C) is within rounding of ζn" if hadamard else "ρ(P_C) is within rounding of sqrt(ζn)"
     raise ValueError(
-        f"P has a strongly connected component of {m} tokens whose spectral radius is within rounding of "
-        f"sqrt(ζn) = sqrt({c}); whether the ARP converges cannot be decided exactly at this size "
-        f"(the exact test is limited to {EXACT_PIVOT_LIMIT} tokens)"
+        f"P has a strongly connected component of {m} tokens whose {what} = {c}; whether the series "
+        f"converges cannot be decided exactly at this size (the exact test is limited to {EXACT_PIVOT_LIMIT} tokens)"
     )
 
 
-def _converges(G: sp.csr_array, comps: list[np.ndarray], c: Fraction) -> bool:
+def series_converges(chain, hadamard: bool = False) -> bool:
+    """Exactly whether ``ρ(P)² < ζn`` (``Σ Tr(P^{2k}) / (ζn)^k`` converges), or ``ρ(P ⊙ P) < ζn`` with ``hadamard``.
+
+    Decided per cyclic component of the chain's graph, in exact rational
+    arithmetic (see the module notes); always true when ``ζn > 1``. The
+    corrected ARP converges exactly when the printed one does.
+    """
+    c = chain.zeta_n
     if c > 1:
-        return True  # ρ(P_C) <= 1 + ROW_SUM_TOLERANCE < sqrt(ζn)
-    return all(_component_converges(_block(G, idx), c) for idx in comps)
+        return True  # ρ(P_C)² and ρ(P_C ⊙ P_C) are at most (1 + ROW_SUM_TOLERANCE)² < 1 + 1/n <= ζn
+    return all(_component_below(_block(chain.graph, idx), c, hadamard) for idx in chain.cyclic_components)
 
 
 # ---------------------------------------------------------------- the two forms
@@ -216,9 +232,9 @@ def _resolvent_diagonal(Pc: sp.csr_array, z: complex) -> np.ndarray:
     """``[zP (I - zP)^{-1}]_ii`` for every token of one component (``|z| ||P||_inf < 1``)."""
     X = sp.csr_array(Pc * z, dtype=np.complex128)
     m = Pc.shape[0]
-    if m <= DENSE_LIMIT:
+    if m <= _sparse_rate.DENSE_COMPONENT_LIMIT:
         Xd = X.toarray()
-        return np.einsum("ij,ji->i", Xd, sla.inv(np.eye(m) - Xd, check_finite=False))
+        return np.einsum("ij,ji->i", Xd, _sparse_rate.inverse(np.asfortranarray(np.eye(m) - Xd)))
     return _sparse_rate.selected_diagonal(X)
 
 
@@ -296,86 +312,16 @@ def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
     return total
 
 
-def average_repetition_probability(P, form: str = "corrected") -> float:
-    """The paper's average repetition probability (ARP), the whole series, exactly.
-
-    Parameters
-    ----------
-    P : array_like or scipy.sparse matrix, shape (n, n)
-        Transition matrix (entries >= 0, row sums <= 1; the missing mass is
-        the end token).
-    form : {"corrected", "printed"}
-        ``"printed"``: ``Σ_{k>=1} Tr(P^{2k}) / (ζn)^k``, Definition 2.3 of Fu
-        et al. (2021) as printed; ``"corrected"``:
-        ``Σ_{k>=1} Tr(P^k ⊙ P^k) / (ζn)^k = Σ_k Σ_i ((P^k)_ii)² / (ζn)^k``, the
-        form the derivation actually gives (Su 2021, section 原文下界; book,
-        Chapter 3). ``ζn = nnz(P) / n`` is the mean number of successors per
-        token.
-
-    Returns
-    -------
-    float
-        The sum of the series, exact up to rounding (no truncation), or
-        ``math.inf`` when it diverges, which happens for both forms exactly
-        when ``ρ(P_C)² >= ζn`` for some strongly connected component ``C``
-        with a closed walk: never when ``ζn > 1`` (``ρ(P) <= 1``), decided
-        in exact rational arithmetic when ``ζn <= 1``. 0 when ``P`` is zero.
-        The corrected value is at most the printed one, term by term.
-
-    Raises
-    ------
-    TypeError, ValueError
-        For invalid ``P`` or an unknown ``form``.
-    ValueError
-        For ``form="corrected"`` when ``ζn <= 1`` and a component's pair
-        chain exceeds :data:`PAIR_STATES_LIMIT` states or
-        :data:`PAIR_ENTRIES_LIMIT` entries, or ``ζn`` is so close to 1 that
-        the Parseval route would need more than :data:`MAX_NODES` nodes (use
-        partial sums with :func:`repetition.arp_tail_bound`); or when
-        ``ζn <= 1`` and a large component's spectral radius is within
-        rounding of ``sqrt(ζn)``.
-
-    Notes
-    -----
-    Book, Chapter 7, eq. ``eq-arp-closed``. Printed form: ``½ Tr(C (I - C)^{-1})``
-    with the double cover ``C = [[0, B], [B, 0]]``, ``B = P / sqrt(ζn)``,
-    computed like the repetition rate (a sum of nonnegative products; sparse
-    elimination above 2,500 tokens, so word-level models are within reach;
-    the cover has twice as many vertices and a dense remainder about twice
-    as large, and on the People's Daily word models it took 8 to 15 times
-    as long as the repetition rate; see ``benchmarks/expected_repeats.py``). Corrected form: the weighted trace of the pair
-    chain ``(P ⊗ P) / ζn`` at the diagonal pairs for small components
-    (``m²`` states for ``m`` tokens); for large ones, Parseval's identity on
-    the circle ``|z| = (ζn)^{-1/2}`` with a certified trapezoidal rule (see
-    the module notes), each node costing a complex elimination and a
-    selected inversion, roughly ten times the repetition rate; the People's
-    Daily word models needed 17 and 23 of them (minutes, not seconds).
-
-    Examples
-    --------
-    A 2-cycle with weights 1/2 (``ζn = 1``): ``Tr(P^{2k}) = 2·4^{-k}`` and
-    ``Σ_i ((P^k)_ii)² = 2·4^{-k}`` for even ``k``, 0 for odd ``k``.
-
-    >>> P = [[0.0, 0.5], [0.5, 0.0]]
-    >>> round(average_repetition_probability(P, "printed"), 15)   # 2 (1/4) / (1 - 1/4)
-    0.666666666666667
-    >>> round(average_repetition_probability(P, "corrected"), 15)  # 2 (1/16) / (1 - 1/16)
-    0.133333333333333
-    >>> average_repetition_probability([[0.0, 1.0], [1.0, 0.0]], "printed")   # ρ(P)² = 1 = ζn
-    inf
-    """
-    P = as_transition_matrix(P)
-    if not isinstance(form, str) or form not in _FORMS:
-        raise ValueError(f"form must be one of {_FORMS}, got {form!r}")
-    G = _pattern(P)
-    n = G.shape[0]
+def closed_form(chain, form: str) -> float:
+    """The whole ARP series of a validated chain in the given form (see the module notes); ``inf`` if it diverges."""
+    G = chain.graph
+    n = chain.n
     if G.nnz == 0:
         return 0.0
-    c = Fraction(G.nnz, n)
-    comps = _cyclic_components(G)
+    comps = chain.cyclic_components
     if not comps:
         return 0.0
-    if not _converges(G, comps, c):
+    if not series_converges(chain):
         return math.inf
     if form == "printed":
         return float(_printed(G, comps, G.nnz / n))

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 #: Blocks up to this size get all their eigenvalues from LAPACK; larger ones use ARPACK.
 DENSE_EIG_LIMIT = 1500
@@ -103,8 +103,8 @@ def cyclic_components_of(X) -> list[np.ndarray]:
     return strong_cyclic_components(graph(X))
 
 
-def deterministic_cycle_of(P) -> np.ndarray | None:
-    """The largest cyclic component of the graph of entries ``>= 1``, or None (an exact test, no tolerance)."""
+def deterministic_cycles_of(P) -> list[np.ndarray]:
+    """The cyclic components of the graph of entries ``>= 1``, largest first (an exact test, no tolerance)."""
     if sp.issparse(P):
         G = graph(P)
         G.data = (G.data >= 1.0).astype(np.float64)
@@ -112,9 +112,45 @@ def deterministic_cycle_of(P) -> np.ndarray | None:
     else:  # only the entries equal to 1 become edges: no n^2 sparse copy of a dense P
         G = sp.csr_array(np.asarray(P) >= 1.0, dtype=np.float64)
     if G.nnz == 0:
-        return None
-    comps = strong_cyclic_components(G)
-    return comps[0] if comps else None
+        return []
+    return strong_cyclic_components(G)
+
+
+def reach(G: sp.csr_array, sources: np.ndarray) -> np.ndarray:
+    """Boolean mask of the vertices reachable in ``G`` from ``sources`` (the sources included)."""
+    n = G.shape[0]
+    mask = np.zeros(n, dtype=bool)
+    if sources.size == 0:
+        return mask
+    # one breadth-first search from a super-source n with an edge to every source
+    rows = np.concatenate([np.repeat(np.arange(n), np.diff(G.indptr)), np.full(sources.size, n)])
+    H = sp.csr_array((np.ones(rows.size), (rows, np.concatenate([G.indices, sources]))), shape=(n + 1, n + 1))
+    order = breadth_first_order(H, n, directed=True, return_predecessors=False)
+    mask[order[order < n]] = True
+    return mask
+
+
+def rows_without_end_mass(G: sp.csr_array) -> np.ndarray:
+    """Rows of a validated CSR matrix whose stored entries sum to at least 1 exactly (no end-token mass).
+
+    A floating-point row sum decides every row that is farther from 1 than
+    its rounding error (at most ``nnz_i + 1`` ulps of a sum of ``nnz_i``
+    nonnegative terms); the others are decided by the sign of
+    ``math.fsum(row + [-1.0])``, the correctly rounded value of the exact sum
+    minus 1, which has the sign of the exact difference.
+    """
+    sums = np.asarray(G.sum(axis=1), dtype=np.float64).ravel()
+    counts = np.diff(G.indptr)
+    slack = (counts + 1) * np.finfo(float).eps * np.maximum(sums, 1.0)
+    out = sums > 1.0 + slack
+    for i in np.flatnonzero(np.abs(sums - 1.0) <= slack):
+        out[i] = math.fsum(G.data[G.indptr[i]:G.indptr[i + 1]].tolist() + [-1.0]) >= 0.0
+    return out
+
+
+def end_probability(G: sp.csr_array, i: int) -> float:
+    """``max(0, 1 - Σ_j G[i, j])`` with the sum exact (``math.fsum``): the end-token probability of row i."""
+    return max(0.0, -math.fsum(G.data[G.indptr[i]:G.indptr[i + 1]].tolist() + [-1.0]))
 
 
 # ---------------------------------------------------------------------------
@@ -191,44 +227,112 @@ def diag_of_product(X: np.ndarray, Y: np.ndarray, block: int = 256) -> np.ndarra
     return out
 
 
+#: Memory for the matrix powers of :func:`power_pairs` and :func:`power_diagonals` (about three n x n
+#: float64 arrays; above it, blocks of rows of the powers).
+POWER_MEMORY = 2 * 1024**3
+
+
+def _power_storage(X):
+    """``(X, sparse)``: a sparse ``X`` stays sparse (products sparse @ dense) only while it is sparse enough."""
+    n = X.shape[0]
+    if sp.issparse(X):
+        if X.nnz < SPARSE_FRACTION * n * n:
+            return sp.csr_array(X), True
+        return X.toarray(), False
+    return X, False
+
+
+def power_pairs(X, K: int):
+    """Yield ``(k, Xa, Xb)`` for ``k = 1..K`` with ``X^k = Xa @ Xb``, ``a = ceil(k/2)``, ``b = floor(k/2)``.
+
+    ``Xb`` is None for ``k = 1`` (``Xa = X``). The dense powers are formed
+    one after another and only two are alive at a time, so the memory is that
+    of three n x n arrays whatever ``K``, and ``ceil(K/2) - 1`` products are
+    formed: ``Tr(X^k) = Σ_ij (Xa)_ij (Xb)_ji`` and
+    ``diag(X^k) = rowsum(Xa ⊙ Xbᵀ)`` are sums of nonnegative products for
+    ``X >= 0``. A sparse ``X`` multiplies from the left (sparse @ dense).
+    """
+    X, sparse = _power_storage(X)
+    cur = X.toarray() if sparse else X
+    yield 1, cur, None
+    j = 1
+    while True:
+        if 2 * j <= K:
+            yield 2 * j, cur, cur
+        if 2 * j + 1 > K:
+            return
+        prev, cur = cur, (X @ cur if sparse else cur @ X)
+        j += 1
+        yield 2 * j - 1, cur, prev
+
+
+def _dense_if_full(Y):
+    if sp.issparse(Y) and Y.nnz > SPARSE_FRACTION * Y.shape[0] * Y.shape[1]:
+        return Y.toarray()
+    return Y
+
+
+def _row_dots(X, Y) -> np.ndarray:
+    """``Σ_j X_ij Y_ij`` for each row i (sparse or dense operands)."""
+    if sp.issparse(X):
+        return np.asarray(X.multiply(Y).sum(axis=1)).ravel()
+    if sp.issparse(Y):
+        return np.asarray(Y.multiply(X).sum(axis=1)).ravel()
+    return np.einsum("ij,ij->i", X, Y)
+
+
+def _blocked_power_diagonals(X, K: int, block: int) -> np.ndarray:
+    """:func:`power_diagonals` by blocks of rows, for ``n`` too large for n x n powers.
+
+    For the rows ``I`` of a block, ``R_a = (X^a)[I]`` and ``C_b = ((Xᵀ)^b)[I]``
+    (the columns ``I`` of ``X^b``) give ``diag(X^(a+b))[I] = rowsum(R_a ⊙ C_b)``;
+    ``R`` and ``C`` advance in turn (``a = ceil(k/2)``, ``b = floor(k/2)``),
+    kept sparse while they are sparse.
+    """
+    n = X.shape[0]
+    X = sp.csr_array(X) if sp.issparse(X) else X
+    XT = sp.csr_array(X.T) if sp.issparse(X) else X.T
+    out = np.zeros((K, n))
+    out[0] = X.diagonal()
+    for start in range(0, n, block):
+        idx = np.arange(start, min(n, start + block))
+        R, C = X[idx], XT[idx]
+        for k in range(2, K + 1):
+            if k % 2 and k > 2:
+                R = _dense_if_full(R @ X)
+            elif k % 2 == 0 and k > 2:
+                C = _dense_if_full(C @ XT)
+            out[k - 1, idx] = _row_dots(R, C)
+    return out
+
+
 def power_diagonals(X, K: int, square_traces: bool = False):
     """Diagonals of ``X^k`` (k = 1..K) as a (K, n) float array, and optionally ``Tr(X^{2k})``.
 
-    Without ``square_traces`` only the powers up to ``h = ceil(K / 2)`` are
-    formed and ``diag(X^(a+b)) = rowsum(X^a ⊙ (X^b)^T)``. With it, every power
-    up to ``K`` is formed once and ``Tr(X^(2k)) = Σ X^k ⊙ (X^k)^T``.
-    Every sum is over nonnegative terms, so there is no cancellation.
+    Without ``square_traces``: the pairs of :func:`power_pairs`,
+    ``diag(X^k) = rowsum(X^a ⊙ (X^b)ᵀ)`` (memory of three n x n arrays at any
+    ``K``), or, when those do not fit in :data:`POWER_MEMORY`, the same by
+    blocks of rows (:func:`_blocked_power_diagonals`). With it, every power up
+    to ``K`` is formed once (one alive at a time), ``diag(X^k)`` read off it
+    and ``Tr(X^(2k)) = Σ X^k ⊙ (X^k)ᵀ``. Every sum is over nonnegative terms,
+    so there is no cancellation.
     """
     n = X.shape[0]
-    use_sparse = sp.issparse(X) and X.nnz < SPARSE_FRACTION * n * n
-    if sp.issparse(X) and not use_sparse:
-        X = X.toarray()
-
-    def step(D):
-        return X @ D if use_sparse else D @ X
-
-    first = X.toarray() if use_sparse else X
     diags = np.zeros((K, n))
     if square_traces:
+        X, sparse = _power_storage(X)
         squares = np.zeros(K)
-        D = first
+        D = X.toarray() if sparse else X
         for k in range(1, K + 1):
             if k > 1:
-                D = step(D)
+                D = X @ D if sparse else D @ X
             diags[k - 1] = np.diagonal(D)
             squares[k - 1] = float(diag_of_product(D, D).sum())
         return diags, squares
-    h = (K + 1) // 2
-    powers = [first]
-    for _ in range(h - 1):
-        powers.append(step(powers[-1]))
-    for k in range(1, K + 1):
-        if k <= h:
-            diags[k - 1] = np.diagonal(powers[k - 1])
-        elif k == h + 1 and use_sparse:
-            diags[k - 1] = np.asarray(X.multiply(powers[h - 1].T).sum(axis=1)).ravel()
-        else:
-            diags[k - 1] = diag_of_product(powers[h - 1], powers[k - h - 1])
+    if 3 * 8 * n * n > POWER_MEMORY:
+        return _blocked_power_diagonals(X, K, max(1, POWER_MEMORY // (3 * 8 * n))), None
+    for k, Xa, Xb in power_pairs(X, K):
+        diags[k - 1] = np.diagonal(Xa) if Xb is None else diag_of_product(Xa, Xb)
     return diags, None
 
 

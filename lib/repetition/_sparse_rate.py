@@ -34,15 +34,17 @@ The same elimination serves three more jobs (:func:`eliminate`):
 
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
-import scipy.linalg as sla
-from scipy.linalg import blas, lapack
 import scipy.sparse as sp
+from scipy.linalg import blas, lapack
 
-#: Below this many remaining vertices the rest is done densely.
+#: Components (blocks) up to this size are factorised densely by LAPACK; larger sparse ones
+#: by the elimination of :func:`eliminate`.
+DENSE_COMPONENT_LIMIT = 2500
+
+#: Below this many remaining vertices the rest of an elimination is done densely.
 DENSE_SWITCH = 2500
 
 #: Go dense once the cheapest elimination would fill more than this fraction of a row ...
@@ -174,11 +176,7 @@ def _dense_solve_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarra
         D = At if weights is None else np.asarray(weights, dtype=np.float64)[:, None] * At
     np.negative(M, out=M)
     M[np.diag_indices(m)] += 1.0
-    # inv of the F-ordered view M.T works in place; its transpose is N.
-    with warnings.catch_warnings():
-        # LAPACK's rcond check; the callers warn with ConditioningWarning instead, from ||N||_inf.
-        warnings.simplefilter("ignore", sla.LinAlgWarning)
-        N = sla.inv(M.T, overwrite_a=True, check_finite=False).T
+    N = inverse(M.T).T  # in place on the Fortran-ordered view M.T; its transpose is N
     value = 0.0
     for rows in _row_blocks(m):
         value += float(np.einsum("ij,ji->", N[rows, :], D[:, rows]))
@@ -193,11 +191,86 @@ def _dense_solve(At: np.ndarray, b: np.ndarray, c: np.ndarray | None) -> tuple[n
     M = np.empty((m, m), order="F")  # I - At, Fortran-ordered: factorised in place
     np.negative(At, out=M)
     M[np.diag_indices(m)] += 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sla.LinAlgWarning)
-        lu = sla.lu_factor(M, overwrite_a=True, check_finite=False)
-    x = sla.lu_solve(lu, b, check_finite=False)
-    y = None if c is None else sla.lu_solve(lu, c, trans=1, check_finite=False)
+    lu, piv = lu_factor(M)
+    getrs, = lapack.get_lapack_funcs(("getrs",), (lu,))
+    x, _ = getrs(lu, piv, np.asarray(b, dtype=np.float64))
+    y = None if c is None else getrs(lu, piv, np.asarray(c, dtype=np.float64), trans=1)[0]
+    return x, y
+
+
+def lu_factor(M: np.ndarray):
+    """LU factors of a square Fortran-ordered ``M`` (overwritten) by LAPACK ``getrf``, with partial pivoting.
+
+    Called directly, not through ``scipy.linalg``, so that no warnings filter
+    is needed (``warnings.catch_warnings`` is not thread-safe): the callers
+    judge the conditioning themselves. A zero pivot (``I - X`` singular in
+    floating point, which for a nonsingular M-matrix means a spectral radius
+    within rounding of 1) raises ``FloatingPointError`` with that explanation.
+    """
+    getrf, = lapack.get_lapack_funcs(("getrf",), (M,))
+    lu, piv, info = getrf(M, overwrite_a=1)
+    if info > 0:
+        raise FloatingPointError(
+            "I - X is singular in floating point (pivot {} is exactly 0): the spectral radius of X is "
+            "within rounding of 1, so the resolvent cannot be computed in double precision".format(info)
+        )
+    return lu, piv
+
+
+def inverse(M: np.ndarray) -> np.ndarray:
+    """``M^{-1}`` (real or complex) by LAPACK ``getrf`` and ``getri``; ``M`` is overwritten when Fortran-ordered."""
+    lu, piv = lu_factor(M)
+    getri, getri_lwork = lapack.get_lapack_funcs(("getri", "getri_lwork"), (lu,))
+    lwork, _ = getri_lwork(lu.shape[0])
+    inv, _ = getri(lu, piv, lwork=max(int(np.real(lwork)), 1), overwrite_lu=1)
+    return inv
+
+
+#: Results are reported as ill-conditioned when rounding may cost more than this relative accuracy.
+ACCURACY = 1e-8
+
+
+def ill_conditioned(growth: float) -> float | None:
+    """The condition number ``2 ||(I - X)^{-1}||_inf`` if rounding may cost more than :data:`ACCURACY`, else None.
+
+    ``growth`` is ``||(I - X)^{-1}||_inf`` (the largest entry of the solution
+    of ``(I - X) x = 1``, as :func:`resolvent_trace` returns it); the callers
+    warn with their own message.
+    """
+    condition = 2.0 * growth
+    return condition if condition * np.finfo(float).eps > ACCURACY else None
+
+
+def resolvent_trace(Ac, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """``(Σ_i w_i [Ac (I - Ac)^{-1}]_ii, ||(I - Ac)^{-1}||_inf)`` for one block ``Ac >= 0`` with ``ρ(Ac) < 1``.
+
+    ``w = 1`` (the plain trace, the repetition rate of a component) when
+    ``weights`` is None. A dense block is factorised densely at any size; a
+    sparse one up to :data:`DENSE_COMPONENT_LIMIT` tokens, or with more than
+    5% of its entries stored (up to :data:`DENSE_MAX`), too; a larger sparse
+    block goes through :func:`eliminate`. The norm (from ``(I - Ac) x = 1``)
+    lets the callers judge the conditioning.
+    """
+    m = Ac.shape[0]
+    if not sp.issparse(Ac) or m <= DENSE_COMPONENT_LIMIT or (Ac.nnz > 0.05 * m * m and m <= DENSE_MAX):
+        X = Ac.toarray() if sp.issparse(Ac) else np.asarray(Ac, dtype=np.float64, order="C")  # not modified
+        value, x, _ = _dense_solve_trace(X, None, None, None, weights=weights)
+    else:
+        value, x, _ = eliminate(sp.csr_array(Ac), weights=weights)
+    return value, float(np.max(np.abs(x)))
+
+
+def resolvent_solve(Xc, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` with ``(I - Xc) x = 1`` and ``yᵀ (I - Xc) = cᵀ`` for one block ``Xc >= 0``, ``ρ(Xc) < 1``.
+
+    Dense LU up to :data:`DENSE_COMPONENT_LIMIT` tokens (or for dense input);
+    the elimination of :func:`eliminate` (no derivative) above it.
+    """
+    m = Xc.shape[0]
+    if not sp.issparse(Xc) or m <= DENSE_COMPONENT_LIMIT:
+        X = Xc.toarray() if sp.issparse(Xc) else np.asarray(Xc, dtype=np.float64)
+        return _dense_solve(X, np.ones(m), c)
+    _, x, y = eliminate(sp.csr_array(Xc), trace=False, c=c)
     return x, y
 
 
@@ -408,9 +481,7 @@ def selected_diagonal(X) -> np.ndarray:
     m = Xd.shape[0]
     Md = np.negative(Xd)
     Md[np.diag_indices(m)] += 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sla.LinAlgWarning)
-        Nd = sla.inv(Md.T, overwrite_a=True, check_finite=False).T  # in place on the Fortran-ordered view
+    Nd = inverse(Md.T).T  # in place on the Fortran-ordered view
     del Md
     d = np.zeros(n, dtype=Xd.dtype)
     for rows in _row_blocks(m):

@@ -11,6 +11,7 @@ matrix (for :func:`repetition.spectral_radius`) goes through
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -19,6 +20,10 @@ import scipy.sparse as sp
 #: Row sums may exceed 1 by at most this much (floating-point rounding of a
 #: normalised row); anything larger is refused.
 ROW_SUM_TOLERANCE = 1e-12
+
+#: A start distribution must sum to 1 within this much (after the rounding of
+#: a normalised count vector, which is below ``n ε``).
+START_SUM_TOLERANCE = 1e-9
 
 
 def _describe(value) -> str:
@@ -218,3 +223,53 @@ def check_samples(samples, name: str = "samples") -> int:
     if samples < 2:
         raise ValueError(f"{name} must be at least 2 to estimate a standard error, got {samples}")
     return samples
+
+
+def as_start(start, n: int, name: str = "start") -> np.ndarray:
+    """The start distribution ``π`` as float64 of shape (n,): uniform for None, else validated.
+
+    Nonnegative, finite, real, summing to 1 within :data:`START_SUM_TOLERANCE`
+    (the exact sum of the entries, by ``math.fsum``).
+    """
+    if start is None:
+        return np.full(n, 1.0 / n)
+    if sp.issparse(start):
+        raise TypeError(f"{name} must be a dense 1-D array of probabilities, got a sparse {type(start).__name__}")
+    pi = np.asarray(start)
+    check_dtype(pi, name)
+    if pi.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one probability per token, got shape {pi.shape}")
+    pi = pi.astype(np.float64)
+    if not np.all(np.isfinite(pi)):
+        raise ValueError(f"{name} has NaN or infinite entries")
+    if np.any(pi < 0):
+        i = int(np.flatnonzero(pi < 0)[0])
+        raise ValueError(f"{name} has a negative entry {name}[{i}] = {float(pi[i])!r}; a start distribution is nonnegative")
+    total = math.fsum(pi.tolist())
+    if abs(total - 1.0) > START_SUM_TOLERANCE:
+        raise ValueError(
+            f"{name} sums to {total!r}; a start distribution sums to 1 (within {START_SUM_TOLERANCE:g}); "
+            "divide counts by their total first"
+        )
+    return pi
+
+
+def as_token_lengths(token_lengths, n: int, *, integer: bool, name: str = "token_lengths") -> np.ndarray:
+    """Characters per token, shape (n,): positive finite reals, or (``integer``) nonnegative integers."""
+    lengths = np.asarray(token_lengths)
+    if integer and lengths.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integers (characters per token), got dtype {lengths.dtype}")
+    check_dtype(lengths, name)
+    if lengths.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one length per token, got shape {lengths.shape}")
+    if integer:
+        if np.any(lengths < 0):
+            i = int(np.flatnonzero(lengths < 0)[0])
+            raise ValueError(f"{name} must be nonnegative, got {name}[{i}] = {int(lengths[i])}")
+        return lengths.astype(np.int64)
+    lengths = lengths.astype(np.float64)
+    bad = ~(np.isfinite(lengths) & (lengths > 0))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be finite and positive, got {name}[{i}] = {float(lengths[i])!r}")
+    return lengths

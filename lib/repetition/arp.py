@@ -22,8 +22,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
-from . import _linalg
-from ._arp_closed import average_repetition_probability
+from . import _arp_closed, _linalg, _sparse_rate
 from ._validation import check_choice, check_positive_int
 from .chain import as_chain
 from .frobenius import row_square_sums
@@ -99,7 +98,7 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
         # dense powers (sparse @ dense products for a sparse P), shared with the lower bounds
         diags, squares = chain.power_diagonals(K)
         values = squares if form == "printed" else (diags * diags).sum(axis=1)
-        return values / c**ks
+        return _per_power(values, c, ks)
     terms = np.empty(K)
     PT = P.T.tocsr() if sp.issparse(P) else P.T
     # printed form: term k needs P^k; corrected form: term k needs P^(k-1)
@@ -121,8 +120,18 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
                 M = power.multiply(PT) if sp.issparse(power) else power * PT
                 diag = np.asarray(M.sum(axis=1)).ravel()
             value = float(np.sum(np.asarray(diag) ** 2))
-        terms[k - 1] = value / c**k
-    return terms
+        terms[k - 1] = value
+    return _per_power(terms, c, ks)
+
+
+def _per_power(values: np.ndarray, c: float, ks: np.ndarray) -> np.ndarray:
+    """``values / c**ks``; where ``c**k`` overflows, ``exp(log(value) - k log c)`` (no overflow, no warning)."""
+    with np.errstate(over="ignore"):
+        denominators = c**ks
+    out = values / denominators
+    huge = ~np.isfinite(denominators) & (values > 0)
+    out[huge] = np.exp(np.log(values[huge]) - ks[huge] * math.log(c))
+    return out
 
 
 def arp_tail_bound(P, K: int) -> float:
@@ -164,6 +173,85 @@ def arp_tail_bound(P, K: int) -> float:
     return fro2 * c ** (-K) / (c - 1.0)
 
 
+def average_repetition_probability(P, form: str = "corrected") -> float:
+    """The paper's average repetition probability (ARP), the whole series, exactly.
+
+    Parameters
+    ----------
+    P : BigramChain, array_like or scipy.sparse matrix, shape (n, n)
+        Transition matrix (entries >= 0, row sums <= 1; the missing mass is
+        the end token).
+    form : {"corrected", "printed"}
+        ``"printed"``: ``Σ_{k>=1} Tr(P^{2k}) / (ζn)^k``, Definition 2.3 of Fu
+        et al. (2021) as printed; ``"corrected"``:
+        ``Σ_{k>=1} Tr(P^k ⊙ P^k) / (ζn)^k = Σ_k Σ_i ((P^k)_ii)² / (ζn)^k``, the
+        form the derivation actually gives (Su 2021, section 原文下界; book,
+        Chapter 3). ``ζn = nnz(P) / n`` is the mean number of successors per
+        token.
+
+    Returns
+    -------
+    float
+        The sum of the series, exact up to rounding (no truncation), or
+        ``math.inf`` when it diverges, which happens for both forms exactly
+        when ``ρ(P_C)² >= ζn`` for some strongly connected component ``C``
+        with a closed walk: never when ``ζn > 1`` (``ρ(P) <= 1``), decided
+        in exact rational arithmetic when ``ζn <= 1``. 0 when ``P`` is zero.
+        The corrected value is at most the printed one, term by term.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid ``P``, or a ``form`` that is not one of the two strings
+        (TypeError for a non-string).
+    ValueError
+        For ``form="corrected"`` when ``ζn <= 1`` and a component's pair
+        chain exceeds 40,000 states or 3e7 entries, or ``ζn`` is so close to
+        1 that the Parseval route would need more than 401 nodes (use
+        partial sums of :func:`arp_terms` with :func:`arp_tail_bound`); or when
+        ``ζn <= 1`` and a large component's spectral radius is within
+        rounding of ``sqrt(ζn)``.
+
+    Notes
+    -----
+    Book, Chapter 7, eq. ``eq-arp-closed``. The terms of both series are
+    :func:`arp_terms` (their one home); this is the whole sum, computed
+    without them, and the tests check the two against each other. Printed form: ``½ Tr(C (I - C)^{-1})``
+    with the double cover ``C = [[0, B], [B, 0]]``, ``B = P / sqrt(ζn)``,
+    computed like the repetition rate (a sum of nonnegative products; sparse
+    elimination above 2,500 tokens, so word-level models are within reach;
+    the cover has twice as many vertices and a dense remainder about twice
+    as large, and on the People's Daily word models it took 8 to 15 times
+    as long as the repetition rate; see ``benchmarks/expected_repeats.py``).
+    Corrected form: the weighted trace of the pair chain ``(P ⊗ P) / ζn`` at
+    the diagonal pairs for small components (``m²`` states for ``m``
+    tokens); for large ones, Parseval's identity on the circle
+    ``|z| = (ζn)^{-1/2}``, ``Σ_k ((P^k)_ii)² r^{2k} = (1/2π) ∫ |F_i(r e^{iθ})|² dθ``
+    with ``F_i(z) = [zP (I - zP)^{-1}]_ii``, by the trapezoidal rule, whose
+    error is one-signed and certified below ``1e-14`` relative (the number
+    of nodes is chosen from an exact nonnegative trace); each node costs a
+    complex elimination and a
+    selected inversion, roughly ten times the repetition rate; the People's
+    Daily word models needed 17 and 23 of them (minutes, not seconds).
+
+    Examples
+    --------
+    A 2-cycle with weights 1/2 (``ζn = 1``): ``Tr(P^{2k}) = 2·4^{-k}`` and
+    ``Σ_i ((P^k)_ii)² = 2·4^{-k}`` for even ``k``, 0 for odd ``k``.
+
+    >>> P = [[0.0, 0.5], [0.5, 0.0]]
+    >>> round(average_repetition_probability(P, "printed"), 15)   # 2 (1/4) / (1 - 1/4)
+    0.666666666666667
+    >>> round(average_repetition_probability(P, "corrected"), 15)  # 2 (1/16) / (1 - 1/16)
+    0.133333333333333
+    >>> average_repetition_probability([[0.0, 1.0], [1.0, 0.0]], "printed")   # ρ(P)² = 1 = ζn
+    inf
+    """
+    chain = as_chain(P)
+    form = check_choice(form, "form", _ARP_FORMS)
+    return _arp_closed.closed_form(chain, form)
+
+
 @dataclass(frozen=True)
 class PaperTheorem1:
     """The quantities of the paper's Theorem 1, as printed and with ``P ⊙ P``.
@@ -173,7 +261,9 @@ class PaperTheorem1:
     zeta_n : float
         ``ζn``: the mean number of successors per token.
     rho_p2 : float
-        ``ρ(P²) = ρ(P)²``; the printed series converges iff ``ζn > ρ(P²)``.
+        ``ρ(P²) = ρ(P)²`` from the eigenvalues (rounded); the printed series
+        converges iff ``ζn > ρ(P²)``, which :func:`paper_theorem1` decides
+        exactly, not from this value.
     arp_printed : float
         ``tr(P²(ζnI - P²)^{-1}) = Σ_k tr(P^(2k)) / (ζn)^k`` (``inf`` if it diverges).
     bound_printed : float
@@ -197,9 +287,19 @@ class PaperTheorem1:
 
 
 def _resolvent_trace(X: np.ndarray, c: float) -> float:
-    """tr(X (cI - X)^{-1}) for a nonnegative X with ρ(X) < c."""
+    """``tr(X (cI - X)^{-1}) = Σ_{k>=1} tr(X^k) / c^k`` for a nonnegative X with ρ(X) < c (decided by the caller).
+
+    One LU of ``cI - X`` by LAPACK (no warnings filter, so thread-safe); a
+    pivot that is exactly 0 in floating point (``ρ(X)`` within rounding of
+    ``c``, although below it exactly) raises ``FloatingPointError`` with that
+    explanation instead of a solver's internal error.
+    """
     n = X.shape[0]
-    return float(np.trace(sla.solve(c * np.eye(n) - X, X, check_finite=False)))
+    M = np.asfortranarray(c * np.eye(n) - X)
+    lu, piv = _sparse_rate.lu_factor(M)
+    getrs, = sla.get_lapack_funcs(("getrs",), (lu,))
+    Y, _ = getrs(lu, piv, np.asfortranarray(X))
+    return float(np.trace(Y))
 
 
 def paper_theorem1(P) -> PaperTheorem1:
@@ -217,12 +317,20 @@ def paper_theorem1(P) -> PaperTheorem1:
         ``tr(P²(ζnI - P²)^{-1})`` and bound ``||P²||_* / σ_min(ζnI - P²)``
         (nuclear norm over smallest singular value), and the same two numbers
         with ``A = P ⊙ P`` in place of ``P²``. A series that diverges
-        (``ζn <= ρ``) gives ``inf`` for the closed form and its bound.
+        (``ζn <= ρ(P²)``, resp. ``ζn <= ρ(A)``; the theorem's hypothesis
+        fails) gives ``inf`` for the closed form and its bound; this is
+        decided exactly, in rational arithmetic on the entries of ``P`` (the
+        test of :func:`average_repetition_probability`), so ``ζn = ρ(P²)``
+        exactly, as for a cycle of ones, is ``inf``, never a singular solve.
+        All four are 0 when ``P`` is zero.
 
     Raises
     ------
     TypeError, ValueError
         For invalid ``P``, or ``n > 3000``.
+    FloatingPointError
+        If the series converges but ``ζnI - P²`` (or ``ζnI - A``) is singular
+        in double precision (its spectral radius within rounding of ``ζn``).
 
     Notes
     -----
@@ -242,20 +350,22 @@ def paper_theorem1(P) -> PaperTheorem1:
     c = float(chain.zeta_n)
     P2 = P @ P
     A = _linalg.dense(chain.A)
+    if chain.nnz == 0:
+        return PaperTheorem1(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     rho_p2 = float(np.max(np.abs(_linalg.eigvals_scaled(P)))) ** 2
-    rho_a = float(np.max(np.abs(_linalg.eigvals_scaled(A))))
     nuc = float(sla.svdvals(P2, check_finite=False).sum())
     smin = float(sla.svdvals(c * np.eye(n) - P2, check_finite=False).min())
     nuc_a = float(sla.svdvals(A, check_finite=False).sum())
     smin_a = float(sla.svdvals(c * np.eye(n) - A, check_finite=False).min())
-    if c > rho_p2:
+    # convergence (ρ(P²) < ζn, ρ(A) < ζn) decided exactly, never from the rounded eigenvalues above
+    if _arp_closed.series_converges(chain):
         arp = _resolvent_trace(P2, c)
-        bound = nuc / smin
+        bound = nuc / smin if smin > 0 else math.inf
     else:
         arp = bound = math.inf
-    if c > rho_a:
+    if _arp_closed.series_converges(chain, hadamard=True):
         arp_a = _resolvent_trace(A, c)
-        bound_a = nuc_a / smin_a
+        bound_a = nuc_a / smin_a if smin_a > 0 else math.inf
     else:
         arp_a = bound_a = math.inf
     return PaperTheorem1(float(c), rho_p2, arp, bound, nuc, smin, arp_a, bound_a)
@@ -263,41 +373,57 @@ def paper_theorem1(P) -> PaperTheorem1:
 
 @dataclass(frozen=True)
 class PaperCorollaries:
-    """The row-variance and diagonal-dominance forms of the Theorem 1 bound.
+    """Corollaries 1.1 and 1.2 of the paper's Theorem 1: as printed, and as read by the book.
 
     Attributes
     ----------
     zeta_n : float
         ``ζn``.
-    row_variances : numpy.ndarray, shape (n,)
-        ``v_i = (1/n) Σ_j (P_ij - s_i/n)²``, the variance of row i's n entries.
+    rank_p2 : int
+        ``r``, the rank of ``P²`` (numerical: singular values above
+        ``n ε σ_max``, as ``numpy.linalg.matrix_rank``).
+    printed_numerator : float
+        ``Σ_i Σ_j (P_ij - μ_i)² + Σ_i (1 - b_i)²`` with ``μ_i = s_i / n`` the
+        mean of row i and ``1 - b_i = s_i`` its row sum: the numerator of
+        Corollary 1.1 as printed.
+    printed_1_1 : float
+        ``r · printed_numerator / σ_min(ζnI - P²)``: Corollary 1.1 as printed
+        (``inf`` when the printed series diverges or the denominator is 0).
     frobenius_sq : float
-        ``||P||_F² = n Σ_i v_i + Σ_i s_i² / n`` (``s_i`` the row sums), an
-        upper bound on ``||P²||_*``.
+        ``||P||_F² = Σ_ij P_ij²``, an upper bound on ``||P²||_*`` (Hölder).
     outflow, inflow : numpy.ndarray, shape (n,)
         Row sums and column sums of ``P²``: the two-step probability mass
         leaving token i, and arriving at token j summed over all starts.
     sigma_min_lower : float
-        ``ζn - max_i (outflow_i + inflow_i) / 2``, a lower bound on
-        ``σ_min(ζnI - P²)`` (meaningful when positive).
+        ``g = min_i {½(ζn - outflow_i) + ½(ζn - inflow_i)} = ζn - max_i
+        (outflow_i + inflow_i) / 2``, the denominator of Corollary 1.2 as
+        printed; a lower bound on ``σ_min(ζnI - P²)`` (meaningful when
+        positive).
+    printed_1_2 : float
+        ``||P²||_* / g``: Corollary 1.2 as printed (``inf`` when ``g <= 0``).
     corollary_1_1 : float
-        ``||P||_F² / σ_min(ζnI - P²)`` (``inf`` when ``ζn <= ρ(P²)``).
+        The book's reading of Corollary 1.1: ``||P||_F² / σ_min(ζnI - P²)``
+        (``inf`` when the printed series diverges).
     corollary_1_2 : float
-        ``||P||_F² / sigma_min_lower`` (``inf`` when that is <= 0).
+        The book's reading of Corollary 1.2: ``||P||_F² / g`` (``inf`` when
+        ``g <= 0``).
     """
 
     zeta_n: float
-    row_variances: np.ndarray
+    rank_p2: int
+    printed_numerator: float
+    printed_1_1: float
     frobenius_sq: float
     outflow: np.ndarray
     inflow: np.ndarray
     sigma_min_lower: float
+    printed_1_2: float
     corollary_1_1: float
     corollary_1_2: float
 
 
 def paper_corollaries(P) -> PaperCorollaries:
-    """Corollaries 1.1 (row variances) and 1.2 (diagonal dominance) of the paper, as read by the book.
+    """Corollaries 1.1 (row variances) and 1.2 (diagonal dominance) of the paper: printed, and the book's reading.
 
     Parameters
     ----------
@@ -307,29 +433,38 @@ def paper_corollaries(P) -> PaperCorollaries:
     Returns
     -------
     PaperCorollaries
-        Each bound is at least :attr:`PaperTheorem1.bound_printed`, hence at
-        least the printed ARP: ``||P²||_* <= ||P||_F²`` (Hölder) gives
-        Corollary 1.1; ``σ_min(M) >= λ_min((M + Mᵀ)/2)`` and Gershgorin's
-        theorem on that symmetric part give Corollary 1.2, whose denominator
+        The printed bounds ``printed_1_1 = r (Σ_ij (P_ij - μ_i)² + Σ_i s_i²)
+        / σ_min(ζnI - P²)`` and ``printed_1_2 = ||P²||_* / g`` (Fu et al.
+        2021, Corollaries 1.1 and 1.2, as on the authors' slides), and the
+        book's reading of the same two ideas, each at least
+        :attr:`PaperTheorem1.bound_printed`, hence at least the printed ARP:
+        ``||P²||_* <= ||P||_F²`` (Hölder) gives ``corollary_1_1``;
+        ``σ_min(M) >= λ_min((M + Mᵀ)/2)`` and Gershgorin's theorem on that
+        symmetric part give ``corollary_1_2``, whose denominator ``g``
         shrinks as the largest *inflow* (column sum of ``P²``) grows.
 
     Raises
     ------
     TypeError, ValueError
         For invalid ``P``, or ``n > 3000``.
+    FloatingPointError
+        As :func:`paper_theorem1`.
 
     Notes
     -----
-    Book, Chapter 9, theorem ``thm-ar-corollaries``. The printed statements of
-    Corollaries 1.1-1.2 of Fu et al. (2021) are not reproduced; this is the
-    book's reading: the same two ideas (a row-variance numerator, a
-    diagonal-dominance denominator), derived in full.
+    Book, Chapter 9, theorems ``thm-ar-paper-theorem1`` (as printed) and
+    ``thm-ar-corollaries`` (the book's reading). Printed Corollary 1.2
+    assumes ``ζnI - P²`` diagonally dominant; the values here are the
+    printed formulas whatever the hypothesis, so a reader can see where the
+    denominator ``g`` turns negative.
 
     Examples
     --------
-    >>> c = paper_corollaries([[0.5, 0.5], [0.5, 0.5]])
-    >>> c.row_variances.tolist(), c.frobenius_sq, c.sigma_min_lower, c.corollary_1_2
-    ([0.0, 0.0], 1.0, 1.0, 1.0)
+    >>> c = paper_corollaries([[0.5, 0.5], [0.5, 0.5]])   # ζn = 2, P² = P, rank 1
+    >>> c.rank_p2, c.printed_numerator, c.printed_1_1, c.sigma_min_lower, c.printed_1_2
+    (1, 2.0, 2.0, 1.0, 1.0)
+    >>> c.frobenius_sq, c.corollary_1_2
+    (1.0, 1.0)
     """
     chain = as_chain(P)
     P = chain.dense_or_refuse(DENSE_LIMIT, "Corollary 1.1")
@@ -337,12 +472,18 @@ def paper_corollaries(P) -> PaperCorollaries:
     c = float(chain.zeta_n)
     P2 = P @ P
     s = P.sum(axis=1)
-    var = ((P - s[:, None] / n) ** 2).mean(axis=1)
+    numerator = float(((P - s[:, None] / n) ** 2).sum() + (s**2).sum())
+    singular = sla.svdvals(P2, check_finite=False)
+    top = float(singular.max()) if singular.size else 0.0
+    rank = int(np.sum(singular > top * n * np.finfo(float).eps)) if top > 0 else 0
     fro2 = float(np.sum(_linalg.dense(chain.A)))
     outflow = P2.sum(axis=1)
     inflow = P2.sum(axis=0)
     lower = float(c - np.max(outflow + inflow) / 2.0)
     t = paper_theorem1(chain)
-    c11 = fro2 / t.sigma_min_p2 if math.isfinite(t.arp_printed) else math.inf
+    finite = math.isfinite(t.arp_printed) and t.sigma_min_p2 > 0
+    c11 = fro2 / t.sigma_min_p2 if finite else math.inf
+    printed_11 = rank * numerator / t.sigma_min_p2 if finite else math.inf
     c12 = fro2 / lower if lower > 0 else math.inf
-    return PaperCorollaries(float(c), var, fro2, outflow, inflow, lower, c11, c12)
+    printed_12 = t.nuclear_p2 / lower if lower > 0 else math.inf
+    return PaperCorollaries(float(c), rank, numerator, printed_11, fro2, outflow, inflow, lower, printed_12, c11, c12)

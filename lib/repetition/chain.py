@@ -30,6 +30,7 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from . import _linalg
 from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix
@@ -98,6 +99,24 @@ class BigramChain:
         (below about 1e-154) that its square underflows to 0.
     deterministic_cycle : numpy.ndarray of int64 or None
         See :func:`deterministic_cycle`.
+    deterministic_cycles : list of numpy.ndarray of int64
+        Every cyclic component of the graph of entries equal to 1, largest
+        first (:attr:`deterministic_cycle` is the first, or None).
+    graph : scipy.sparse.csr_array, shape (n, n), float64
+        The positive entries of ``P`` (no stored zeros, sorted indices): the
+        transition graph with its weights.
+    no_end_mass : numpy.ndarray of bool, shape (n,)
+        Rows with no end-token mass: the *exact* sum of the row's entries is
+        at least 1 (decided by ``math.fsum`` where the floating-point sum is
+        too close to 1 to tell), so rows summing above 1 within
+        ``ROW_SUM_TOLERANCE`` count too.
+    trapped : numpy.ndarray of bool, shape (n,)
+        Tokens of a strongly connected class the chain, once there, never
+        leaves for the end token: a class with no edge leaving it and no row
+        with end mass, or one containing a deterministic cycle (which forces
+        the spectral radius of its block to be at least 1). A generated
+        sequence that reaches such a token visits the tokens reachable from
+        it infinitely often in expectation (book, Chapter 8).
 
     Raises
     ------
@@ -178,9 +197,40 @@ class BigramChain:
         return [_frozen(c) for c in _linalg.cyclic_components_of(self.A)]
 
     @cached_property
+    def deterministic_cycles(self) -> list[np.ndarray]:
+        return [_frozen(c) for c in _linalg.deterministic_cycles_of(self.P)]
+
+    @cached_property
     def deterministic_cycle(self) -> np.ndarray | None:
-        cycle = _linalg.deterministic_cycle_of(self.P)
-        return None if cycle is None else _frozen(cycle)
+        return self.deterministic_cycles[0] if self.deterministic_cycles else None
+
+    @cached_property
+    def graph(self) -> sp.csr_array:
+        """The edges ``i -> j`` with ``P[i, j] > 0`` as a CSR matrix of the positive entries (sorted indices)."""
+        G = _linalg.graph(self.P)
+        G.sort_indices()
+        return G
+
+    @cached_property
+    def no_end_mass(self) -> np.ndarray:
+        return _frozen(_linalg.rows_without_end_mass(self.graph))
+
+    @cached_property
+    def trapped(self) -> np.ndarray:
+        G = self.graph
+        n = self.n
+        _, labels = connected_components(G, directed=True, connection="strong")
+        rows = np.repeat(np.arange(n), np.diff(G.indptr))
+        leaves = labels[rows] != labels[G.indices]
+        size = labels.max() + 1
+        open_class = np.zeros(size, dtype=bool)
+        open_class[labels[rows[leaves]]] = True
+        ending_class = np.zeros(size, dtype=bool)
+        ending_class[labels[~self.no_end_mass]] = True
+        trap = ~open_class & ~ending_class
+        for cycle in self.deterministic_cycles:
+            trap[labels[cycle]] = True
+        return _frozen(trap[labels])
 
     @cached_property
     def dense(self) -> np.ndarray:

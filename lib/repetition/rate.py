@@ -19,41 +19,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _linalg, _sparse_rate
-from ._sparse_rate import _dense_trace
 from ._validation import check_positive_int, check_real
 from .chain import as_chain
 
 __all__ = ["repetition_rate", "repetition_terms", "repetition_rate_series", "SeriesResult", "ConditioningWarning"]
 
-#: Components up to this size are handled with dense LAPACK; larger sparse
-#: ones by elimination of cheap vertices first (``_sparse_rate``).
-DENSE_COMPONENT_LIMIT = 2500
-
-#: repetition_terms: sparse components up to this size get dense powers ...
-_TERMS_SPARSE_DENSE_LIMIT = 16000
-
-#: ... and keeps up to this many bytes of them at once (else one power at a time).
-_TERMS_MEMORY = 2 * 1024**3
-
-
 class ConditioningWarning(RuntimeWarning):
-    """The spectral radius of ``P ⊙ P`` is so close to 1 that rounding limits the accuracy of R."""
-
-
-def _dense_component_rate(Ac: np.ndarray) -> tuple[float, float]:
-    """Return (Tr(Ac (I - Ac)^{-1}), ||(I - Ac)^{-1}||_inf) for a dense block (about two LUs)."""
-    value, x = _dense_trace(np.asarray(Ac, dtype=np.float64, order="C"))  # not modified: no copy
-    return value, float(np.max(np.abs(x)))
-
-
-def _component_rate(Ac) -> tuple[float, float]:
-    """Dense LAPACK for small or dense blocks, sparse elimination for large sparse ones."""
-    m = Ac.shape[0]
-    if not sp.issparse(Ac):
-        return _dense_component_rate(Ac)  # a dense input is factorised densely at any size
-    if m <= DENSE_COMPONENT_LIMIT or (Ac.nnz > 0.05 * m * m and m <= _sparse_rate.DENSE_MAX):
-        return _dense_component_rate(Ac.toarray())
-    return _sparse_rate.sparse_trace(sp.csr_array(Ac))
+    """The spectral radius of ``P ⊙ P`` (or of ``P``) is so close to 1 that rounding limits the accuracy of a result."""
 
 
 def repetition_rate(P) -> float:
@@ -127,11 +99,11 @@ def repetition_rate(P) -> float:
     total = 0.0
     worst = 0.0
     for _, Ac in chain.blocks():
-        value, growth = _component_rate(Ac)
+        value, growth = _sparse_rate.resolvent_trace(Ac)
         total += value
         worst = max(worst, growth)
-    condition = 2.0 * worst
-    if condition * np.finfo(float).eps > 1e-8:
+    condition = _sparse_rate.ill_conditioned(worst)
+    if condition is not None:
         warnings.warn(
             f"the spectral radius of P ⊙ P is within about {2 / condition:.1e} of 1 "
             f"(condition number ~{condition:.1e}); expect R to about {condition * np.finfo(float).eps:.0e} relative accuracy",
@@ -157,8 +129,11 @@ def repetition_terms(P, K: int) -> np.ndarray:
         ``terms[k - 1] = Tr((P ⊙ P)^k)``: the total probability of a repeated
         subsequence of length k (book, Chapter 1, eq. ``eq-Rk``). Each term
         is a sum of nonnegative products, computed per strongly connected
-        component with ``Tr(A^k) = Σ (A^a ⊙ (A^b)^T)`` for ``a + b = k``, so
-        only about K/2 matrix products are formed.
+        component with ``Tr(A^k) = Σ (A^a ⊙ (A^b)^T)`` for ``a = ceil(k/2)``,
+        ``b = floor(k/2)``, so only about K/2 matrix products are formed, and
+        only two powers are kept at a time: the memory (about three m x m
+        arrays for a component of m tokens, or blocks of rows of them above
+        2 GiB) does not grow with K.
 
     Raises
     ------
@@ -175,49 +150,13 @@ def repetition_terms(P, K: int) -> np.ndarray:
     chain = as_chain(P)
     K = check_positive_int(K, "K")
     terms = np.zeros(K, dtype=np.float64)
-    half = (K + 1) // 2
     for idx, Ac in chain.blocks():
         m = idx.size
-        if sp.issparse(Ac) and Ac.nnz < 0.1 * m**2 and m <= _TERMS_SPARSE_DENSE_LIMIT:
-            # Sparse block, dense powers: (sparse) @ (dense) products cost nnz * m flops each.
-            # With the powers A^1..A^half kept, Tr(A^k) = Σ A^a ⊙ (A^b)^T (a + b = k)
-            # needs half - 1 products instead of K - 1.
-            Ac = sp.csr_array(Ac)
-            X = Ac.toarray()
-            if half * m * m * 8 <= _TERMS_MEMORY:
-                dense_powers = [X]
-                for _ in range(half - 1):
-                    dense_powers.append(Ac @ dense_powers[-1])
-                for k in range(1, K + 1):
-                    a = (k + 1) // 2
-                    b = k - a
-                    if b == 0:
-                        terms[k - 1] += float(np.trace(dense_powers[0]))
-                    else:
-                        Xa, Xb = dense_powers[a - 1], dense_powers[b - 1]
-                        terms[k - 1] += float(np.einsum("ij,ji->", Xa, Xb))
-                continue
-            for k in range(K):
-                terms[k] += float(np.trace(X))
-                if k + 1 < K:
-                    X = Ac @ X
+        if 3 * 8 * m * m > _linalg.POWER_MEMORY:  # powers by blocks of rows (word-level components)
+            terms += _linalg.power_diagonals(Ac, K)[0].sum(axis=1)
             continue
-        if sp.issparse(Ac) and idx.size <= DENSE_COMPONENT_LIMIT:
-            Ac = Ac.toarray()
-        powers = [Ac]
-        for _ in range(half - 1):
-            powers.append(powers[-1] @ Ac)
-        for k in range(1, K + 1):
-            a = (k + 1) // 2
-            b = k - a
-            if b == 0:
-                terms[k - 1] += float(powers[0].diagonal().sum())
-                continue
-            X, Y = powers[a - 1], powers[b - 1]
-            if sp.issparse(X):
-                terms[k - 1] += float(X.multiply(Y.T).sum())
-            else:
-                terms[k - 1] += float((X * Y.T).sum())
+        for k, Xa, Xb in _linalg.power_pairs(Ac, K):
+            terms[k - 1] += float(np.trace(Xa)) if Xb is None else float(np.einsum("ij,ji->", Xa, Xb))
     return terms
 
 
