@@ -1,5 +1,6 @@
 """Unit tests of the decoding transforms (book, Chapter 4)."""
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -318,3 +319,90 @@ def test_top_2_counterexample_lowers_R_from_81_80_to_1():
     np.testing.assert_allclose(T, to_float(T_exact), rtol=1e-15)
     assert rep.repetition_rate(to_float(P)) == pytest.approx(81 / 80, rel=1e-13)
     assert rep.repetition_rate(T) == pytest.approx(1.0, rel=1e-13)
+
+
+# ---------------------------------------------------------------- hostile input (issue 16): the tie rule
+
+
+def test_tie_rule_is_relative_tiny_probabilities_are_ranked_by_value():
+    # A softmax-like row: 30 tokens of about 0.02, ten of 1e-14 and the rest 1e-26. The old absolute rule
+    # (13 decimals) tied everything below 5e-14 and kept the 1e-26 tokens of smaller index instead.
+    n = 100
+    p = np.full(n, 1e-26)
+    p[60:70] = 1e-14
+    p[:30] = 0.03
+    P = np.zeros((n, n))
+    P[0] = p / p.sum() * 0.95
+    kept = np.flatnonzero(rep.top_k(P, 40)[0])
+    assert set(kept) == set(range(30)) | set(range(60, 69))  # 30 large, the end token, nine of the 1e-14
+    ranked = np.flatnonzero(rep.top_k(P, 35)[0])  # the 1e-14 tokens rank above every 1e-26 one, by index
+    assert ranked.tolist() == list(range(30)) + list(range(60, 64))
+
+
+def test_near_tie_with_the_end_token_does_not_depend_on_the_last_bits():
+    # token 0 (0.1234567890123449) and the end mass (0.12345678901235038, exactly 1 minus the row) are the
+    # two largest outcomes and differ by 4e-15 relative: a tie, so the token wins (smaller index). The old
+    # rule rounded to 13 decimals, which puts them on either side of ...1235 and let the end token win.
+    a = 0.1234567890123449
+    row = [a] + [0.09] * 7 + [0.12308642197530474]
+    end = -math.fsum(row + [-1.0])
+    assert a < end <= a * (1 + 1e-12) and np.round(end, 13) != np.round(a, 13)
+    P = np.zeros((9, 9))
+    P[0] = row
+    for X in (P, sp.csr_array(P)):
+        G = rep.greedy(X)
+        assert np.flatnonzero((G.toarray() if sp.issparse(G) else G)[0]).tolist() == [0]
+
+
+def test_a_tie_group_is_a_chain_of_neighbours_within_the_tolerance():
+    # 0.5, 0.5 (1 - 1e-13), 0.5 (1 - 2e-13): each within 1e-12 of the next, one group: index order
+    row = np.array([0.5 * (1 - 2e-13), 0.5 * (1 - 1e-13), 0.5])
+    P = np.zeros((3, 3))
+    P[0] = row / row.sum() * 0.9
+    assert np.flatnonzero(rep.top_k(P, 1)[0]).tolist() == [0]
+    P[0, 2] *= 1 + 1e-9  # a real difference: the largest wins
+    assert np.flatnonzero(rep.top_k(P, 1)[0]).tolist() == [2]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_dense_and_sparse_storage_give_identical_results_for_every_rule(seed):
+    # entries drawn from a few values, so rows are full of exact ties and ties with the end mass
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 9))
+    P = rng.choice([0.0, 0.05, 0.1, 0.2, 0.25, 1 / 3, 0.1 + 0.2], size=(n, n))
+    P /= np.maximum(P.sum(axis=1, keepdims=True), 1.0)
+    S = sp.csr_array(P)
+    for rule in (rep.greedy, lambda X: rep.top_k(X, 2), lambda X: rep.top_p(X, 0.6),
+                 lambda X: rep.temperature(X, 0.3)):
+        assert np.array_equal(rule(P), rule(S).toarray())
+    assert rep.beam_search(P, 0, 3, 5) == rep.beam_search(S, 0, 3, 5)
+
+
+def test_beam_search_ties_go_to_the_smaller_sequence_and_the_end_token_last():
+    # from token 0: tokens 1 and 2 and the end token each with probability 1/3 (the end mass computed)
+    P = np.array([[0.0, 1 / 3, 1 / 3], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    beam = rep.beam_search(P, 0, 3, 1)
+    assert [seq for seq, _ in beam] == [(0, 1), (0, 2), (0, rep.END)]
+    assert rep.beam_search(sp.csr_array(P), 0, 3, 1) == beam
+
+
+# ---------------------------------------------------------------- hostile input: extreme temperatures
+
+
+@pytest.mark.parametrize("t", [1e-300, 1e-308, 5e-324, 1e-20, 1e300, 1.7e308])
+def test_temperature_is_finite_for_extreme_t(t):
+    P = np.array([[0.5, 0.25, 0.0], [0.1, 0.1, 0.3], [0.0, 0.0, 0.0]])
+    Q = rep.temperature(P, t)
+    assert np.all(np.isfinite(Q)) and np.all(Q >= 0)
+    full = np.hstack([Q, 1 - Q.sum(axis=1, keepdims=True)])
+    if t < 1:  # towards greedy: the largest outcome of each row takes everything
+        np.testing.assert_allclose(full[:2], [[1, 0, 0, 0], [0, 0, 0, 1]], atol=1e-12)
+    else:  # towards uniform over each row's support (three outcomes in row 0, four in row 1)
+        np.testing.assert_allclose(full[:2], [[1 / 3, 1 / 3, 0, 1 / 3], [1 / 4] * 4], rtol=1e-12)
+
+
+def test_temperature_of_equal_largest_outcomes_shares_them_at_tiny_t():
+    P = np.array([[0.3, 0.3], [0.0, 0.0]])  # the end token (0.4) is the largest
+    np.testing.assert_array_equal(rep.temperature(P, 1e-300), [[0.0, 0.0], [0.0, 0.0]])
+    Q = np.array([[0.4, 0.4], [0.0, 0.0]])
+    np.testing.assert_array_equal(rep.temperature(Q, 1e-300), [[0.5, 0.5], [0.0, 0.0]])

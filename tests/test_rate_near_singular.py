@@ -109,7 +109,9 @@ def test_near_singular_spectral_quantities(name):
     rho = rep.spectral_radius(rep.hadamard_square(P))
     assert rho < 1.0
     assert abs(mpmath.mpf(rho) - rho_ref) <= 1e-13, "ρ itself is well conditioned (it is not a solve)"
-    assert math.isfinite(rep.eigen_upper_bound(P))
+    # n ρ / (1 - ρ) loses ε / (1 - ρ) relative to the rounding of ρ: said, with the accuracy to expect
+    with pytest.warns(rep.ConditioningWarning, match=r"eigen_upper_bound: an eigenvalue of P ⊙ P is within"):
+        assert math.isfinite(rep.eigen_upper_bound(P))
     assert rep.deterministic_cycle(P) is None
     # the first terms are plain sums of products: full accuracy regardless of conditioning
     terms = rep.repetition_terms(P, 4)
@@ -141,3 +143,19 @@ def test_exactly_singular_is_infinite_not_huge():
     assert math.isfinite(R) and R > 1e15 and warned
     exact = exact_two_cycle_rate(P)
     assert abs(Fraction(R) - exact) <= Fraction(1, 10) * exact  # κ eps ~ 1: still the right magnitude
+
+
+@pytest.mark.parametrize("gap", [1e-12, 1e-10])
+def test_eigenvalue_routes_warn_near_one_and_are_accurate_to_what_they_say(gap):
+    # issue 16: eigen_repetition_rate at ρ(A) = 1 - 1e-12 was off by 3e-4 relative with no warning
+    P = np.array([[0.0, 1.0], [1.0 - gap, 0.0]])
+    exact = reference.high_precision_repetition_rate(P)
+    for f in (rep.eigen_repetition_rate, rep.modulus_upper_bound):
+        with pytest.warns(rep.ConditioningWarning, match=r"expect about ([0-9.e+-]+) relative accuracy") as warned:
+            value = f(P)
+        stated = float(re.search(r"expect about ([0-9.e+-]+) relative", str(warned[0].message)).group(1))
+        if f is rep.eigen_repetition_rate:
+            assert abs(mpmath.mpf(value) - exact) <= 10 * stated * exact
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # far from 1: no warning
+        rep.eigen_repetition_rate(np.array([[0.0, 0.9], [0.9, 0.0]]))

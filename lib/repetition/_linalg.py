@@ -148,9 +148,16 @@ def rows_without_end_mass(G: sp.csr_array) -> np.ndarray:
     return out
 
 
-def end_probability(G: sp.csr_array, i: int) -> float:
-    """``max(0, 1 - Σ_j G[i, j])`` with the sum exact (``math.fsum``): the end-token probability of row i."""
-    return max(0.0, -math.fsum(G.data[G.indptr[i]:G.indptr[i + 1]].tolist() + [-1.0]))
+def end_probabilities(G: sp.csr_array) -> np.ndarray:
+    """``max(0, 1 - Σ_j G[i, j])`` for every row, correctly rounded from the exact sum (``math.fsum``).
+
+    The value depends only on the entries, never on their storage or the
+    order of summation (dense and sparse copies of a matrix give the same
+    bits), and a small end mass keeps its relative accuracy.
+    """
+    data = G.data.tolist()
+    ptr = G.indptr.tolist()
+    return np.array([max(0.0, -math.fsum(data[ptr[i]:ptr[i + 1]] + [-1.0])) for i in range(G.shape[0])])
 
 
 # ---------------------------------------------------------------------------
@@ -176,41 +183,98 @@ def eigvals_scaled(X: np.ndarray) -> np.ndarray:
     return np.ldexp(lam.real, e) + 1j * np.ldexp(lam.imag, e)
 
 
+#: Blocks above DENSE_EIG_LIMIT whose iterative eigensolvers both fail get all eigenvalues from LAPACK up to
+#: this size (about 30 s on 2 cores); above it the failure is reported.
+DENSE_EIG_FALLBACK = 6000
+
+#: Restarts allowed to ARPACK's largest-real-part iteration before the shift-invert route takes over.
+ARPACK_RESTARTS = 300
+
+
+def _sparse_perron(Xc, lo: float, hi: float) -> float:
+    """The Perron root of an irreducible sparse block above :data:`DENSE_EIG_LIMIT`, with fallbacks.
+
+    1. ARPACK's eigenvalue of largest real part (for a nonnegative irreducible
+       matrix, the Perron root), at most :data:`ARPACK_RESTARTS` restarts:
+       cheap when the spectrum has a gap, hopeless when many eigenvalues
+       crowd the circle ``|λ| = ρ`` (long cycles);
+    2. shift-invert at ``σ = hi`` (the largest row sum, strictly above ``ρ``
+       when the row sums differ): ``ρ`` is the eigenvalue closest to ``σ``
+       (every other one has ``|λ| <= ρ``, hence ``|λ - σ| > σ - ρ``), so
+       ARPACK on ``(X - σI)^{-1}`` converges in a few steps;
+    3. all eigenvalues from LAPACK up to :data:`DENSE_EIG_FALLBACK` tokens.
+
+    Never returns a solver's internal error: if all routes fail, a
+    RuntimeError says so.
+    """
+    m = Xc.shape[0]
+    X = sp.csr_array(Xc)
+    v0 = np.full(m, 1.0 / np.sqrt(m))
+    failures = []
+    try:
+        lam = spla.eigs(X, k=1, which="LR", v0=v0, tol=1e-13, maxiter=ARPACK_RESTARTS, return_eigenvectors=False)
+        return float(lam[0].real)
+    except (spla.ArpackError, ValueError, RuntimeError) as exc:
+        failures.append(f"largest real part: {type(exc).__name__}")
+    if hi > lo:
+        try:
+            lam = spla.eigs(X, k=1, sigma=hi, which="LM", v0=v0, maxiter=ARPACK_RESTARTS, return_eigenvectors=False)
+            return float(lam[0].real)
+        except (spla.ArpackError, ValueError, RuntimeError) as exc:
+            failures.append(f"shift-invert at {hi!r}: {type(exc).__name__}")
+    if m <= DENSE_EIG_FALLBACK:
+        return float(np.max(np.abs(eigvals_scaled(dense(Xc)))))
+    raise RuntimeError(
+        f"the spectral radius of a strongly connected block of {m} tokens could not be computed: ARPACK failed "
+        f"({'; '.join(failures)}) and the block is too large for dense eigenvalues (> {DENSE_EIG_FALLBACK} tokens); "
+        f"it lies in the Frobenius interval [{lo!r}, {hi!r}]"
+    )
+
+
 def perron_root(Xc) -> float:
     """The spectral radius of one strongly connected nonnegative block (dense or sparse).
 
     A single vertex gives its self-loop weight; a simple cycle whose weights
-    are all equal gives that weight exactly (a cycle of ones gives exactly 1);
+    are all equal gives that weight exactly (a cycle of ones gives exactly 1),
+    and one with unequal weights above :data:`DENSE_EIG_LIMIT` vertices the
+    geometric mean of its weights (``ρ^m`` is their product); a block whose
+    row sums are all equal gives that sum exactly (Perron-Frobenius);
     otherwise all eigenvalues from LAPACK for blocks up to
-    :data:`DENSE_EIG_LIMIT`, and ARPACK's eigenvalue of largest real part
-    (for a nonnegative matrix, the Perron root) for larger ones, kept inside
-    the block's Frobenius interval ``[min row sum, max row sum]``.
+    :data:`DENSE_EIG_LIMIT`, and :func:`_sparse_perron` for larger ones (an
+    iterative eigensolver with fallbacks, bounded in time), kept inside the
+    block's Frobenius interval ``[min row sum, max row sum]``.
     """
     m = Xc.shape[0]
     if m == 1:
         return float(Xc[0, 0])
     if sp.issparse(Xc):
         G = graph(Xc)
-        if np.all(np.diff(G.indptr) == 1) and np.all(G.data == G.data[0]):
-            return float(G.data[0])  # a simple cycle of equal weights w: ρ = w exactly
+        if np.all(np.diff(G.indptr) == 1):
+            if np.all(G.data == G.data[0]):
+                return float(G.data[0])  # a simple cycle of equal weights w: ρ = w exactly
+            if m > DENSE_EIG_LIMIT:  # ρ^m = Π w: the geometric mean, without an eigensolver
+                w = G.data
+                return min(max(float(np.exp(np.mean(np.log(w)))), float(w.min())), float(w.max()))
     else:
         nz = Xc != 0
         if np.all(nz.sum(axis=1) == 1):
             w = Xc[nz]
             if np.all(w == w[0]):
                 return float(w[0])
-    if m <= DENSE_EIG_LIMIT:
-        rho = float(np.max(np.abs(eigvals_scaled(dense(Xc)))))
-    else:
-        v0 = np.full(m, 1.0 / np.sqrt(m))
-        lam = spla.eigs(sp.csr_array(Xc), k=1, which="LR", v0=v0, tol=1e-13, maxiter=100000,
-                        return_eigenvectors=False)
-        rho = float(lam[0].real)
+            if m > DENSE_EIG_LIMIT:
+                return min(max(float(np.exp(np.mean(np.log(w)))), float(w.min())), float(w.max()))
     # Perron-Frobenius: the root of an irreducible nonnegative block lies between its smallest and
     # largest row sum; an eigensolver's last-bit error outside that interval is removed (a cycle of
     # ones with tiny extra entries has row sums that round to 1, and ρ is 1 to rounding).
     sums = np.asarray(Xc.sum(axis=1), dtype=np.float64).ravel()
-    return min(max(rho, float(sums.min())), float(sums.max()))
+    lo, hi = float(sums.min()), float(sums.max())
+    if m <= DENSE_EIG_LIMIT:
+        rho = float(np.max(np.abs(eigvals_scaled(dense(Xc)))))
+    elif lo == hi:
+        return lo
+    else:
+        rho = _sparse_perron(Xc, lo, hi)
+    return min(max(rho, lo), hi)
 
 
 # ---------------------------------------------------------------------------

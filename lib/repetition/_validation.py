@@ -40,6 +40,75 @@ def check_dtype(values: np.ndarray, name: str) -> None:
         )
 
 
+def as_array(values, name: str) -> np.ndarray:
+    """``numpy.asarray(values)`` with errors that name ``name``: ragged nesting, masked entries, sparse input.
+
+    A ``numpy.ma.MaskedArray`` with a masked entry is refused (the mask
+    would otherwise be dropped silently: a masked entry has no value here); one
+    with no masked entry is read as its data.
+    """
+    if sp.issparse(values):
+        raise TypeError(f"{name} must be a dense array here, got a sparse {type(values).__name__}")
+    if isinstance(values, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(values)
+        if mask.any():
+            where = tuple(int(i) for i in np.argwhere(mask)[0])
+            raise ValueError(
+                f"{name} is a masked array with {int(mask.sum())} masked entries (e.g. {name}{list(where)}); a masked "
+                f"entry has no value here: fill them first (e.g. {name}.filled(0)) or drop them"
+            )
+        values = np.ma.getdata(values)
+    try:
+        return np.asarray(values)
+    except ValueError as exc:
+        raise ValueError(
+            f"{name} must be a rectangular array of numbers; its nested sequences have different lengths ({exc})"
+        ) from None
+
+
+def as_float64(values: np.ndarray, name: str) -> np.ndarray:
+    """A real array as a new float64 array; refused where that would change a value (never rounded silently).
+
+    ``numpy.longdouble`` entries that are not exactly float64, and integers
+    beyond 2^53 that float64 cannot hold, raise ValueError with the first
+    such entry: the package computes in float64, so convert explicitly (e.g.
+    ``P.astype(float)``) if that rounding is acceptable.
+    """
+    check_dtype(values, name)
+    out = values.astype(np.float64, copy=True)
+    lossy = (values.dtype.kind == "f" and values.dtype.itemsize > 8) or (
+        values.dtype.kind in "iu" and values.size and int(np.max(np.abs(values.astype(object)))) > 2**53
+    )
+    if lossy:
+        same = (out.astype(values.dtype) == values) | (np.isnan(out) & np.isnan(values.astype(np.float64)))
+        if not np.all(same):
+            where = tuple(int(i) for i in np.argwhere(~same)[0])
+            raise ValueError(
+                f"{name} has dtype {values.dtype} and entries that float64 cannot hold exactly (e.g. "
+                f"{name}{list(where)} = {values[where]!r}); the package computes in float64: convert explicitly, "
+                f"e.g. {name}.astype(float), if that rounding is acceptable"
+            )
+    return out
+
+
+def row_sum_tolerance(dtype) -> float:
+    """How far above 1 a row sum of a transition matrix of this dtype may be: rounding of a normalised row.
+
+    ``ROW_SUM_TOLERANCE`` (1e-12) for float64 and integer input; for float32,
+    whose normalised rows round to about ``ε₃₂ = 1.2e-7`` per entry and to
+    ``log2(n) ε₃₂`` in their sum, ``64 ε₃₂ ≈ 7.6e-6``. Coarser floats
+    (float16) are refused: three significant digits are too few for
+    transition probabilities.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" or dtype.itemsize >= 8:
+        return ROW_SUM_TOLERANCE
+    if dtype.itemsize < 4:
+        raise TypeError(f"dtype {dtype} has about 3 significant digits, too coarse for transition probabilities; "
+                        "normalise the rows in float32 or float64")
+    return max(ROW_SUM_TOLERANCE, 64.0 * float(np.finfo(dtype).eps))
+
+
 def _as_square(X, name: str, allow_sparse: bool):
     """Shape, dtype and finiteness checks shared by the two matrix validators; returns float64 (CSR or dense copy)."""
     if sp.issparse(X):
@@ -49,17 +118,71 @@ def _as_square(X, name: str, allow_sparse: bool):
             raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {X.shape}")
         check_dtype(np.empty(0, dtype=X.dtype), name)
         return X
-    A = np.asarray(X)
+    A = as_array(X, name)
     check_dtype(A, name)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {A.shape}")
-    A = A.astype(np.float64, copy=True)
+    A = as_float64(A, name)
     if not np.all(np.isfinite(A)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(A < 0):
         i, j = np.argwhere(A < 0)[0]
         raise ValueError(f"{name} has a negative entry {name}[{i}, {j}] = {float(A[i, j])!r}")
     return A
+
+
+def _rows_above(A, threshold: float) -> np.ndarray:
+    """Rows whose exact sum exceeds ``threshold``; the same answer for dense and sparse storage of one matrix.
+
+    The floating-point sum decides rows farther from the threshold than its
+    rounding error; the others by ``math.fsum`` (the correctly rounded exact
+    sum), so the decision never depends on the order of summation.
+    """
+    if sp.issparse(A):
+        sums = np.asarray(A.sum(axis=1)).ravel()
+        counts = np.diff(A.indptr)
+    else:
+        sums = A.sum(axis=1)
+        counts = np.full(A.shape[0], A.shape[1])
+    slack = (counts + 2) * np.finfo(float).eps * np.maximum(sums, 1.0)
+    above = sums > threshold + slack
+    for i in np.flatnonzero(np.abs(sums - threshold) <= slack):
+        row = A.data[A.indptr[i]:A.indptr[i + 1]] if sp.issparse(A) else A[i]
+        above[i] = math.fsum(row.tolist()) > threshold
+    return above
+
+
+def transition_matrix_and_tolerance(P, name: str = "P", *, allow_sparse: bool = True):
+    """:func:`as_transition_matrix` and the row-sum tolerance of the input's dtype (:func:`row_sum_tolerance`)."""
+    if sp.issparse(P):
+        dtype = P.dtype
+    else:
+        dtype = as_array(P, name).dtype
+    check_dtype(np.empty(0, dtype=dtype), name)
+    tol = row_sum_tolerance(dtype)
+    A = _as_square(P, name, allow_sparse)
+    if sp.issparse(A):
+        coo = A.tocoo()
+        data = as_float64(np.asarray(coo.data), name)
+        if not np.all(np.isfinite(data)):
+            raise ValueError(f"{name} has NaN or infinite stored entries")
+        if np.any(np.signbit(data)):
+            bad = data[np.signbit(data)][0]
+            raise ValueError(f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative")
+        keys = coo.row.astype(np.int64) * A.shape[1] + coo.col
+        if np.unique(keys).size != keys.size:
+            raise ValueError(f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), A.shape[1])}); call sum_duplicates() first if they are meant to add up")
+        A = sp.csr_array((data, (coo.row, coo.col)), shape=A.shape)
+        A.sort_indices()
+    above = _rows_above(A, 1.0 + tol)
+    if above.any():
+        i = int(np.flatnonzero(above)[0])
+        total = math.fsum((A.data[A.indptr[i]:A.indptr[i + 1]] if sp.issparse(A) else A[i]).tolist())
+        raise ValueError(
+            f"{name} has row sums above 1: row {i} sums to {total!r}; rows of a transition matrix sum to at "
+            f"most 1 (the rest is the end-token probability), within {tol:g} for dtype {np.dtype(dtype)}"
+        )
+    return A, tol
 
 
 def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
@@ -69,7 +192,8 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
     ----------
     P : array_like or scipy.sparse matrix, shape (n, n)
         Candidate transition matrix: entries in [0, 1], finite, row sums at
-        most ``1 + ROW_SUM_TOLERANCE``.
+        most ``1 + ROW_SUM_TOLERANCE`` (``1 + 7.6e-6`` for float32 input,
+        whose normalised rows round more; see :func:`row_sum_tolerance`).
     name : str
         Name of the argument, used in error messages.
     allow_sparse : bool
@@ -83,38 +207,17 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
     Raises
     ------
     TypeError
-        For complex, boolean, object or string dtypes, or sparse input where
-        it is not accepted.
+        For complex, boolean, object, string or float16 dtypes, or sparse
+        input where it is not accepted.
     ValueError
-        For a shape that is not (n, n) with n >= 1, NaN or infinite entries,
-        negative entries (including stored negative zeros in sparse input),
-        duplicate stored entries in sparse input, or a row sum above
-        ``1 + ROW_SUM_TOLERANCE``.
+        For a shape that is not (n, n) with n >= 1, ragged nested lists, a
+        masked array with masked entries, NaN or infinite entries, negative
+        entries (including stored negative zeros in sparse input), duplicate
+        stored entries in sparse input, ``longdouble`` entries that float64
+        cannot hold exactly, or a row whose exact sum is above 1 plus the
+        tolerance.
     """
-    A = _as_square(P, name, allow_sparse)
-    if sp.issparse(A):
-        coo = A.tocoo()
-        data = np.asarray(coo.data)
-        if not np.all(np.isfinite(data)):
-            raise ValueError(f"{name} has NaN or infinite stored entries")
-        if np.any(np.signbit(data)):
-            bad = data[np.signbit(data)][0]
-            raise ValueError(f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative")
-        keys = coo.row.astype(np.int64) * A.shape[1] + coo.col
-        if np.unique(keys).size != keys.size:
-            raise ValueError(f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), A.shape[1])}); call sum_duplicates() first if they are meant to add up")
-        A = sp.csr_array((data.astype(np.float64), (coo.row, coo.col)), shape=A.shape)
-        A.sort_indices()
-        sums = np.asarray(A.sum(axis=1)).ravel()
-    else:
-        sums = A.sum(axis=1)
-    if sums.size and sums.max() > 1.0 + ROW_SUM_TOLERANCE:
-        i = int(np.argmax(sums))
-        raise ValueError(
-            f"{name} has row sums above 1: row {i} sums to {float(sums[i])!r}; "
-            "rows of a transition matrix sum to at most 1 (the rest is the end-token probability)"
-        )
-    return A
+    return transition_matrix_and_tolerance(P, name, allow_sparse=allow_sparse)[0]
 
 
 def as_nonnegative_matrix(X, name: str = "X"):
@@ -145,7 +248,8 @@ def as_nonnegative_matrix(X, name: str = "X"):
     A = _as_square(X, name, True)
     if not sp.issparse(A):
         return A
-    A = sp.csr_array(A, dtype=np.float64, copy=True)
+    A = sp.csr_array(A, copy=True)
+    A.data = as_float64(np.asarray(A.data), name)
     A.sum_duplicates()
     A.sort_indices()
     if not np.all(np.isfinite(A.data)):
@@ -172,7 +276,13 @@ def check_real(value, name: str, low=None, high=None, *, low_open=True, high_ope
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int or Fraction beyond the float range
+        raise ValueError(
+            f"{name} must be a real number within the range of a float (about 1.8e308 in magnitude), "
+            f"got {_describe(value)}"
+        ) from None
     lo_txt = "(" if low_open else "["
     hi_txt = ")" if high_open else "]"
     interval = f"{lo_txt}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_txt}"
@@ -208,7 +318,7 @@ def check_choice(value, name: str, choices: tuple) -> str:
 
 def check_starts(starts, n: int, name: str = "starts") -> np.ndarray:
     """Return ``starts`` as a 1-D integer array of tokens in ``0..n-1``, else raise naming ``name``."""
-    starts = np.asarray(starts)
+    starts = as_array(starts, name)
     if starts.ndim != 1 or starts.dtype.kind not in "iu":
         raise TypeError(f"{name} must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}")
     if starts.size and (starts.min() < 0 or starts.max() >= n):
@@ -235,11 +345,11 @@ def as_start(start, n: int, name: str = "start") -> np.ndarray:
         return np.full(n, 1.0 / n)
     if sp.issparse(start):
         raise TypeError(f"{name} must be a dense 1-D array of probabilities, got a sparse {type(start).__name__}")
-    pi = np.asarray(start)
+    pi = as_array(start, name)
     check_dtype(pi, name)
     if pi.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), one probability per token, got shape {pi.shape}")
-    pi = pi.astype(np.float64)
+    pi = as_float64(pi, name)
     if not np.all(np.isfinite(pi)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(pi < 0):
@@ -256,7 +366,7 @@ def as_start(start, n: int, name: str = "start") -> np.ndarray:
 
 def as_token_lengths(token_lengths, n: int, *, integer: bool, name: str = "token_lengths") -> np.ndarray:
     """Characters per token, shape (n,): positive finite reals, or (``integer``) nonnegative integers."""
-    lengths = np.asarray(token_lengths)
+    lengths = as_array(token_lengths, name)
     if integer and lengths.dtype.kind not in "iu":
         raise TypeError(f"{name} must be integers (characters per token), got dtype {lengths.dtype}")
     check_dtype(lengths, name)
@@ -267,7 +377,7 @@ def as_token_lengths(token_lengths, n: int, *, integer: bool, name: str = "token
             i = int(np.flatnonzero(lengths < 0)[0])
             raise ValueError(f"{name} must be nonnegative, got {name}[{i}] = {int(lengths[i])}")
         return lengths.astype(np.int64)
-    lengths = lengths.astype(np.float64)
+    lengths = as_float64(lengths, name)
     bad = ~(np.isfinite(lengths) & (lengths > 0))
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])

@@ -33,7 +33,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from . import _linalg
-from ._validation import ROW_SUM_TOLERANCE, as_transition_matrix
+from ._validation import (
+    ROW_SUM_TOLERANCE,
+    as_transition_matrix,
+    transition_matrix_and_tolerance,
+)
 
 __all__ = [
     "as_transition_matrix",
@@ -73,6 +77,11 @@ class BigramChain:
         The validated matrix (a copy of the input; dense arrays are read-only).
     n : int
         Number of tokens.
+    row_sum_tolerance : float
+        How far above 1 a row sum of the input may be (rounding of a
+        normalised row): ``ROW_SUM_TOLERANCE`` = 1e-12 for float64 and
+        integer input, 7.6e-6 for float32. An end-token mass below it is
+        rounding, not an outcome, for the decoding rules.
     A : numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
         ``A = P ⊙ P`` (book, Chapter 1, eq. ``eq-A``); sparse ``A`` stores no
         zeros, so a square that underflows is not an edge of ``A``.
@@ -89,7 +98,10 @@ class BigramChain:
     row_sums : numpy.ndarray of float64, shape (n,)
         ``s_i = Σ_j P_ij``.
     end_mass : numpy.ndarray of float64, shape (n,)
-        ``b_i = 1 - s_i``, the probability of the end token after token ``i``.
+        ``b_i = max(0, 1 - s_i)``, the probability of the end token after
+        token ``i``, correctly rounded from the exact row sum: the same bits
+        for dense and sparse storage, and accurate to the last bit however
+        small it is (0 for rows that sum to 1 or slightly more).
     cyclic_components : list of numpy.ndarray of int64
         The strongly connected components of the graph of ``P`` that carry a
         closed walk (see :func:`cyclic_components`).
@@ -140,7 +152,8 @@ class BigramChain:
 
     def __init__(self, P, name: str = "P"):
         self.name = name
-        self.P = _frozen(as_transition_matrix(P, name))
+        P, self.row_sum_tolerance = transition_matrix_and_tolerance(P, name)
+        self.P = _frozen(P)
         self.n = int(self.P.shape[0])
 
     def __repr__(self) -> str:
@@ -186,7 +199,7 @@ class BigramChain:
 
     @cached_property
     def end_mass(self) -> np.ndarray:
-        return _frozen(1.0 - self.row_sums)
+        return _frozen(_linalg.end_probabilities(self.graph))
 
     @cached_property
     def cyclic_components(self) -> list[np.ndarray]:

@@ -12,14 +12,24 @@ Input convention (shared by every function here)
 column ``1 - s_i`` is the end-token probability. A row's full distribution is
 the ``(n+1)``-vector ``(P[i, 0], ..., P[i, n-1], 1 - s_i)``; the rule acts on
 that vector and the first ``n`` entries of the result form row ``i`` of the
-output. The end token has index ``n``, so in every tie-break it comes after
-the real tokens; probabilities equal to 13 decimal places count as tied, so
-that an end mass computed as ``1 - s_i`` (e.g. ``1 - 2/3``) ties with an
-equal token probability (``1/3``) whatever the last bit. An end-token mass below ``ROW_SUM_TOLERANCE`` (1e-12) is
+output. The end mass ``b_i = max(0, 1 - s_i)`` is computed from the exact row
+sum (:attr:`repetition.BigramChain.end_mass`), so it does not depend on how
+``P`` is stored; an end mass below the row-sum tolerance of the input
+(:attr:`repetition.BigramChain.row_sum_tolerance`, 1e-12 for float64) is
 rounding of a row meant to sum to 1 and is treated as zero. A row of zeros
 (the model stops at once) stays a row of zeros under every rule. Dense input
-gives a dense ``numpy.ndarray``; sparse input gives a ``scipy.sparse.csr_array``
-with no stored zeros.
+gives a dense ``numpy.ndarray``; sparse input gives a
+``scipy.sparse.csr_array`` with no stored zeros; the two hold the same numbers.
+
+The tie rule (one rule for :func:`greedy`, :func:`top_k`, :func:`top_p` and
+:func:`beam_search`). Outcomes are ranked by decreasing probability. Two
+probabilities *tie* when they differ by at most :data:`TIE_TOLERANCE` (1e-12)
+times the larger one, a relative test, so ``1e-26`` never ties with
+``1e-14``; a run of outcomes each tied with the next in that order forms one
+tie group, and within a group the smaller index ranks first, the end token
+(index n) last. So an end mass computed as ``1 - 2/3`` ties with a token
+probability ``1/3`` whatever the last bit, and the ranking depends only on the
+numbers, never on the storage or the order of the entries.
 
 Beam search is not a row transform (it ranks whole prefixes, so what it keeps
 after a token depends on the path that led there); :func:`beam_search` runs it
@@ -28,50 +38,59 @@ on the chain for the chapter's demonstration.
 
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import ROW_SUM_TOLERANCE, check_positive_int, check_real
+from ._validation import check_positive_int, check_real
 from .chain import as_chain
+from .sampling import END
 
-__all__ = ["greedy", "top_k", "top_p", "temperature", "beam_search"]
+__all__ = ["greedy", "top_k", "top_p", "temperature", "beam_search", "TIE_TOLERANCE"]
 
-#: Probabilities that agree to this many decimals are ties (broken by index).
-_TIE_DECIMALS = 13
+#: Two probabilities tie when they differ by at most this fraction of the larger one (the module's tie rule).
+TIE_TOLERANCE = 1e-12
+
+#: A nucleus prefix whose mass is within this much below p counts as reaching p (rounding of sums such as 0.1 + 0.2).
+_NUCLEUS_SLACK = 1e-12
+
+
+def _tie_groups(values: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Labels of the tie groups of ``values`` sorted in decreasing order within each segment.
+
+    ``segments`` labels the segments (rows, or beam steps), nondecreasing. A
+    new group starts at every new segment and wherever a value is below its
+    predecessor by more than :data:`TIE_TOLERANCE` times the predecessor. The
+    labels increase along the array.
+    """
+    new = np.ones(values.size, dtype=bool)
+    if values.size > 1:
+        new[1:] = (segments[1:] != segments[:-1]) | (values[:-1] - values[1:] > TIE_TOLERANCE * values[:-1])
+    return np.cumsum(new)
 
 
 class _Rows:
-    """The nonzero entries of the full (n+1)-column rows, sorted by row, then by
-    decreasing value, then by increasing column (the end token is column n)."""
+    """The positive entries of the full (n+1)-column rows, sorted by row, then by the module's tie rule
+    (decreasing value; within a tie group by increasing column, the end token being column n)."""
 
     def __init__(self, P):
-        P = as_chain(P).P
-        self.sparse = sp.issparse(P)
-        n = P.shape[0]
+        chain = as_chain(P)
+        self.sparse = sp.issparse(chain.P)
+        n = chain.n
         self.n = n
-        if self.sparse:
-            coo = P.tocoo()
-            rows, cols, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
-            keep = vals > 0
-            rows, cols, vals = rows[keep], cols[keep], vals[keep]
-            sums = np.bincount(rows, weights=vals, minlength=n)
-        else:
-            rows, cols = np.nonzero(P)
-            rows, cols = rows.astype(np.int64), cols.astype(np.int64)
-            vals = P[rows, cols]
-            sums = P.sum(axis=1)
-        end = 1.0 - sums
-        has_end = end > ROW_SUM_TOLERANCE
+        G = chain.graph  # the positive entries by row and column, whatever the storage
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(G.indptr))
+        cols, vals = G.indices.astype(np.int64), G.data
+        end = chain.end_mass
+        has_end = end > chain.row_sum_tolerance
         end_rows = np.flatnonzero(has_end)
         rows = np.concatenate([rows, end_rows])
         cols = np.concatenate([cols, np.full(end_rows.size, n, dtype=np.int64)])
         vals = np.concatenate([vals, end[has_end]])
-        # Values equal to 13 decimals count as tied, so an end mass computed as
-        # 1 - (row sum) ties with an equal token probability (1/3 vs 1 - 2/3).
-        order = np.lexsort((cols, -np.round(vals, _TIE_DECIMALS), rows))
+        by_value = np.lexsort((cols, -vals, rows))
+        rows, cols, vals = rows[by_value], cols[by_value], vals[by_value]
+        order = np.lexsort((cols, _tie_groups(vals, rows)))
         self.rows, self.cols, self.vals = rows[order], cols[order], vals[order]
         counts = np.bincount(self.rows, minlength=n)
         self.starts = np.concatenate([[0], np.cumsum(counts)])
@@ -123,8 +142,9 @@ def greedy(P):
     numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
         Row ``i`` is the indicator of ``argmax`` of the full row
         ``(P[i, :], 1 - Σ_j P[i, j])``, so it has a single 1 if the argmax is
-        a token and is zero if it is the end token. Ties go to the smallest
-        index (the end token, index n, loses every tie). The result has at
+        a token and is zero if it is the end token. Ties (the module's tie
+        rule: within a relative 1e-12) go to the smallest index; the end
+        token, index n, loses every tie. The result has at
         most one nonzero per row, so ``ζ <= 1/n`` (book, Chapter 4, theorem
         ``thm-greedy-functional``).
 
@@ -160,7 +180,8 @@ def top_k(P, k: int):
     -------
     numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
         Row ``i`` of ``T(P)``: the ``k`` largest of the ``n + 1`` outcomes
-        (ties broken by smaller index, end token last), divided by their total
+        (ranked by the module's tie rule: within a relative 1e-12, the smaller
+        index first, the end token last), divided by their total
         mass; the ``n`` token columns are returned. ``top_k(P, 1)`` equals
         :func:`greedy`.
 
@@ -203,7 +224,8 @@ def top_p(P, p: float):
     -------
     numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
         Row ``i`` of ``T(P)``: sort the ``n + 1`` outcomes by decreasing
-        probability (ties: smaller index first, end token last) and keep the
+        probability (the module's tie rule: within a relative 1e-12, the
+        smaller index first, end token last) and keep the
         shortest prefix whose mass is ``>= p``; divide by that mass; return
         the ``n`` token columns. A prefix mass within ``1e-12`` below ``p``
         counts as reaching ``p`` (rounding of sums such as 0.1 + 0.2).
@@ -231,7 +253,7 @@ def top_p(P, p: float):
     if p == 1.0:
         mask = np.ones(rows.vals.size, dtype=bool)
     else:
-        mask = rows.cumulative_before() < p - ROW_SUM_TOLERANCE
+        mask = rows.cumulative_before() < p - _NUCLEUS_SLACK
     return rows.assemble(mask, rows.vals)
 
 
@@ -254,12 +276,15 @@ def temperature(P, t: float):
         ``T(P)[i, j] = P[i, j]^(1/t) / Σ_l q_l^(1/t)`` where the sum runs
         over the ``n + 1`` outcomes ``q`` of row ``i``. Zeros stay zero, and
         in exact arithmetic every positive entry stays positive, so the
-        support and ``ζ`` do not change. Computed from logarithms relative to
-        the row's largest outcome, so the largest entries never underflow; in
-        floating point an entry with ``(p / p_max)^(1/t)`` below the smallest
-        double (about 5e-324) does round to 0, so at small ``t`` the computed
-        support can be smaller than ``P``'s (e.g. ``p / p_max = 1e-4`` at
-        ``t = 0.01``).
+        support and ``ζ`` do not change. Computed as
+        ``exp((log p - log p_max) / t)``, shifted by the row's largest outcome
+        before dividing by ``t``, so nothing overflows and the largest entries
+        never underflow, for any ``t`` from 5e-324 to 1.8e308; in floating
+        point an entry with ``(p / p_max)^(1/t)`` below the smallest double
+        (about 5e-324) does round to 0, so at small ``t`` the computed support
+        can be smaller than ``P``'s (e.g. ``p / p_max = 1e-4`` at
+        ``t = 0.01``), and as ``t -> 0`` a row tends to the uniform
+        distribution over its largest outcomes (exactly equal ones).
 
     Raises
     ------
@@ -281,12 +306,15 @@ def temperature(P, t: float):
     """
     t = check_real(t, "t", 0.0, None, low_open=True)
     rows = _Rows(P)
-    logits = np.log(rows.vals) / t
+    logs = np.log(rows.vals)
     nonempty = rows.starts[:-1][np.diff(rows.starts) > 0]
-    row_max = np.maximum.reduceat(logits, nonempty) if nonempty.size else np.empty(0)
+    row_max = np.maximum.reduceat(logs, nonempty) if nonempty.size else np.empty(0)
     shift = np.zeros(rows.n)
     shift[rows.rows[nonempty]] = row_max
-    weights = np.exp(logits - shift[rows.rows])
+    # shifted by the row's largest log before dividing by t: every exponent is <= 0 and the largest is 0, so
+    # no overflow, no NaN, however small t is (1e-300: the row's largest outcomes share everything)
+    with np.errstate(over="ignore"):  # (log p - log p_max) / t below -1.8e308 is -inf: exp gives 0
+        weights = np.exp((logs - shift[rows.rows]) / t)
     return rows.assemble(np.ones(rows.vals.size, dtype=bool), weights)
 
 
@@ -314,8 +342,10 @@ def beam_search(P, start: int, width: int, length: int):
         each step every unfinished hypothesis is extended by each of its
         ``n + 1`` outcomes of positive probability, finished hypotheses are
         carried over unchanged, and the ``width`` best by log probability
-        are kept (ties: lexicographically smaller sequence first, with the
-        end token ordered last).
+        are kept, ranked by the module's tie rule (probabilities within a
+        relative 1e-12 tie; within a tie group the lexicographically smaller
+        sequence first, the end token ordered last). Dense and sparse storage
+        of the same matrix give the same hypotheses and the same numbers.
 
     Raises
     ------
@@ -336,43 +366,46 @@ def beam_search(P, start: int, width: int, length: int):
     >>> [(seq, round(lp, 6)) for seq, lp in beam_search(P, 0, 2, 3)]
     [((0, 1, 0, 1), -0.721547), ((0, 1, -1), -1.021651)]
     """
-    P = as_chain(P).P
-    n = P.shape[0]
+    chain = as_chain(P)
+    n = chain.n
     if isinstance(start, (bool, np.bool_)) or not isinstance(start, (int, np.integer)):
         raise TypeError(f"start must be an integer token index in [0, {n}), got {start!r}")
     if not 0 <= start < n:
         raise ValueError(f"start must be a token index in [0, {n}), got {start!r}")
     width = check_positive_int(width, "width")
     length = check_positive_int(length, "length")
-    Pc = sp.csr_array(P) if sp.issparse(P) else None
-    ends = 1.0 - (np.asarray(P.sum(axis=1)).ravel())
+    G, ends, tol = chain.graph, chain.end_mass, chain.row_sum_tolerance  # the same numbers for any storage
+    log_tie = -math.log1p(-TIE_TOLERANCE)  # probabilities within a relative 1e-12: log probabilities within this
 
     def outcomes(i):
-        if Pc is not None:
-            lo, hi = Pc.indptr[i], Pc.indptr[i + 1]
-            cols, vals = Pc.indices[lo:hi], Pc.data[lo:hi]
-        else:
-            cols = np.flatnonzero(P[i])
-            vals = P[i, cols]
-        out = [(int(j), float(v)) for j, v in zip(cols, vals) if v > 0]
-        if ends[i] > ROW_SUM_TOLERANCE:
-            out.append((-1, float(ends[i])))
+        lo, hi = G.indptr[i], G.indptr[i + 1]
+        out = [(int(j), float(v)) for j, v in zip(G.indices[lo:hi], G.data[lo:hi], strict=True)]
+        if ends[i] > tol:
+            out.append((END, float(ends[i])))
         return out
 
-    def key(item):
-        seq, lp = item
-        return (-lp, tuple(n if s == -1 else s for s in seq))
+    def ranked(candidates):
+        """The module's tie rule on log probabilities; within a tie group the smaller sequence, END last."""
+        candidates = sorted(candidates, key=lambda item: -item[1])
+        group, groups = 0, []
+        for k, (_, lp) in enumerate(candidates):
+            if k and candidates[k - 1][1] - lp > log_tie:
+                group += 1
+            groups.append(group)
+        order = sorted(range(len(candidates)),
+                       key=lambda k: (groups[k], tuple(n if s == END else s for s in candidates[k][0])))
+        return [candidates[k] for k in order]
 
     beam = [((int(start),), 0.0)]
     for _ in range(length):
         candidates = []
         for seq, lp in beam:
-            if seq[-1] == -1:
+            if seq[-1] == END:
                 candidates.append((seq, lp))
                 continue
             for j, v in outcomes(seq[-1]):
                 candidates.append((seq + (j,), lp + math.log(v)))
-        beam = heapq.nsmallest(width, candidates, key=key)
-        if all(seq[-1] == -1 for seq, _ in beam):
+        beam = ranked(candidates)[:width]
+        if all(seq[-1] == END for seq, _ in beam):
             break
     return beam

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import _linalg
 from ._validation import (
+    as_array,
+    as_float64,
     as_start,
     as_token_lengths,
     check_choice,
@@ -67,11 +69,54 @@ class BigramCounts:
         How often each token begins a sequence.
     vocab : list of str, length n
         Token of each index, most frequent first (ties in code-point order).
+
+    Raises
+    ------
+    TypeError, ValueError
+        When built by hand from inconsistent parts: ``vocab`` not a list of
+        distinct strings, ``counts`` not of shape (n, n + 1) or ``starts`` not
+        of shape (n,), or negative, NaN or infinite counts. ``counts`` is
+        stored as a canonical CSR array (a copy), ``starts`` as an array.
+
+    Examples
+    --------
+    >>> c = BigramCounts([[0, 2, 0], [0, 0, 3]], [2, 1], ["a", "b"])
+    >>> c.n, c.counts.nnz, c.start_distribution.tolist()
+    (2, 2, [0.6666666666666666, 0.3333333333333333])
     """
 
     counts: sp.csr_array
     starts: np.ndarray
     vocab: list[str]
+
+    def __post_init__(self):
+        vocab = _as_vocab(self.vocab)
+        n = len(vocab)
+        if sp.issparse(self.counts):
+            C = sp.csr_array(self.counts, copy=True)
+            values = as_array(C.data, "counts")
+        else:
+            C = as_array(self.counts, "counts")
+            values = C
+        check_dtype(values, "counts")
+        if C.shape != (n, n + 1):
+            raise ValueError(f"counts must have shape (n, n + 1) = ({n}, {n + 1}) for a vocabulary of {n} tokens "
+                             f"(last column: end token), got shape {C.shape}")
+        starts = as_array(self.starts, "starts")
+        check_dtype(starts, "starts")
+        if starts.shape != (n,):
+            raise ValueError(f"starts must have shape ({n},), one count per token, got shape {starts.shape}")
+        for name, x in (("counts", values), ("starts", starts)):
+            if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+                raise ValueError(f"{name} has NaN or infinite entries")
+            if np.any(x < 0):
+                raise ValueError(f"{name} has negative entries (e.g. {x[x < 0].flat[0]!r})")
+        C = sp.csr_array(C)
+        C.sum_duplicates()
+        C.sort_indices()
+        object.__setattr__(self, "counts", C)
+        object.__setattr__(self, "starts", starts)
+        object.__setattr__(self, "vocab", vocab)
 
     @property
     def n(self) -> int:
@@ -88,56 +133,111 @@ class BigramCounts:
         return self.starts / self.starts.sum()
 
 
+def _as_list(values, name: str, what: str) -> list:
+    """``list(values)``; a bare str or a non-iterable raises a TypeError naming ``name`` and ``what`` it must be."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be {what}, got a {type(values).__name__}")
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be {what}, got {type(values).__name__}") from None
+
+
+def _as_vocab(vocab, name: str = "vocab") -> list[str]:
+    """A vocabulary as a list of distinct str, else a TypeError/ValueError naming ``name``."""
+    items = _as_list(vocab, name, "a list of token strings")
+    for i, t in enumerate(items):
+        if not isinstance(t, str):
+            raise TypeError(f"{name} must hold str tokens, got {name}[{i}] = {t!r} of type {type(t).__name__}")
+    if len(set(items)) != len(items):
+        seen: set = set()
+        twice = next(t for t in items if t in seen or seen.add(t))
+        raise ValueError(f"{name} lists the token {twice!r} more than once; each token has one row")
+    return items
+
+
+def _token_lists(sequences, name: str = "sequences", ids: bool = False) -> list[list]:
+    """Sentences as lists of str tokens (or integer ids with ``ids``), empty ones kept; errors name the sentence."""
+    seqs = _as_list(sequences, name, "a list of sentences (lists of tokens)")
+    out = []
+    for i, s in enumerate(seqs):
+        if isinstance(s, (str, bytes)):
+            raise TypeError(f"{name}[{i}] is a {type(s).__name__} ({s[:20]!r}), not a list of tokens; pass list(text) "
+                            "for characters or text.split() for words")
+        try:
+            s = s.tolist() if isinstance(s, np.ndarray) else list(s)
+        except TypeError:
+            raise TypeError(f"{name}[{i}] must be a sequence of tokens, got {type(s).__name__}") from None
+        for t in s:
+            ok = (isinstance(t, numbers.Integral) and not isinstance(t, (bool, np.bool_))) if ids else isinstance(t, str)
+            if not ok:
+                kind = "integer token ids" if ids else "str tokens"
+                raise TypeError(f"{name}[{i}] must hold {kind}, got {t!r} of type {type(t).__name__}")
+        out.append(s)
+    return out
+
+
 def bigram_counts(sequences, vocab=None) -> BigramCounts:
     """Count bigrams, sequence starts and sequence ends.
 
     Parameters
     ----------
     sequences : iterable of sequences of str
-        Token sequences (sentences); empty ones are skipped.
+        Token sequences (sentences, lists of str tokens); empty ones are
+        skipped. A bare ``str`` sentence is refused (pass ``list(text)`` for
+        characters or ``text.split()`` for words).
     vocab : list of str, optional
-        Fixed vocabulary. By default every token that occurs, most frequent
-        first. With a given vocabulary, a token outside it raises.
+        Fixed vocabulary of distinct tokens. By default every token that
+        occurs, most frequent first, ties in code-point order. With a given
+        vocabulary, a token outside it raises.
 
     Returns
     -------
     BigramCounts
         Counts over n tokens plus the end token; feed ``.counts`` to
-        :func:`repetition.transition_matrix`.
+        :func:`repetition.transition_matrix`. Tokens are compared as Python
+        strings, exactly (trailing NUL characters included).
 
     Raises
     ------
+    TypeError
+        If a sentence is not a sequence of str tokens, or ``vocab`` holds a
+        non-string.
     ValueError
-        If there is no token at all, or a token is outside a given ``vocab``.
+        If there is no token at all, ``vocab`` lists a token twice, or a
+        token is outside a given ``vocab``.
+
+    Examples
+    --------
+    >>> c = bigram_counts([["a", "b", "a"], ["b"]])
+    >>> c.vocab, c.counts.toarray().tolist(), c.starts.tolist()
+    (['a', 'b'], [[0, 1, 1], [1, 0, 1]], [1, 1])
     """
-    seqs = [list(s) for s in sequences if len(s)]
+    seqs = [s for s in _token_lists(sequences) if s]
     if not seqs:
         raise ValueError("sequences holds no token")
     if vocab is None:
-        flat = [t for s in seqs for t in s]
-        uniq, freq = np.unique(np.array(flat, dtype=object).astype(str), return_counts=True)
-        order = np.lexsort((uniq, -freq))
-        vocab = [str(t) for t in uniq[order]]
+        freq = Counter(t for s in seqs for t in s)
+        vocab = sorted(freq, key=lambda t: (-freq[t], t))
+    vocab = _as_vocab(vocab)
     index = {t: i for i, t in enumerate(vocab)}
     n = len(vocab)
     try:
         ids = [np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s)) for s in seqs]
     except KeyError as exc:
-        raise ValueError(f"token {exc.args[0]!r} is not in vocab") from None
-    src = np.concatenate([s for s in ids])
+        raise ValueError(f"sequences hold the token {exc.args[0]!r}, which is not in vocab") from None
+    src = np.concatenate(ids)
     dst = np.concatenate([np.append(s[1:], n) for s in ids])
     counts = sp.csr_array((np.ones(src.size, dtype=np.int64), (src, dst)), shape=(n, n + 1))
     counts.sum_duplicates()
     counts.sort_indices()
     starts = np.bincount(np.array([s[0] for s in ids], dtype=np.int64), minlength=n).astype(np.int64)
-    return BigramCounts(counts, starts, list(vocab))
+    return BigramCounts(counts, starts, vocab)
 
 
 def _as_counts(values, name: str) -> np.ndarray:
     """``values`` as a float64 array of finite nonnegative numbers, else raise naming ``name``."""
-    x = np.asarray(values)
-    check_dtype(x, name)
-    x = x.astype(np.float64)
+    x = as_float64(as_array(values, name), name)
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(x < 0):
@@ -247,7 +347,7 @@ def transition_matrix(counts, smoothing: float = 0.0):
         C = sp.csr_array(counts)
         check_dtype(np.empty(0, dtype=C.dtype), "counts")
     else:
-        C = np.asarray(counts)
+        C = as_array(counts, "counts")
         check_dtype(C, "counts")
     if C.ndim != 2 or C.shape[0] < 1 or C.shape[1] != C.shape[0] + 1:
         raise ValueError(f"counts must have shape (n, n + 1) with n >= 1 (last column: end token), got {C.shape}")
@@ -258,7 +358,7 @@ def transition_matrix(counts, smoothing: float = 0.0):
     if np.any(values < 0):
         raise ValueError(f"counts has negative entries (e.g. {float(values[values < 0][0])!r})")
     if sp.issparse(C):
-        C = C.astype(np.float64)
+        C = sp.csr_array((as_float64(np.asarray(C.data), "counts"), C.indices, C.indptr), shape=C.shape)
         C.sum_duplicates()
         totals = np.asarray(C.sum(axis=1)).ravel()
         if delta > 0:
@@ -269,7 +369,7 @@ def transition_matrix(counts, smoothing: float = 0.0):
         rows = np.repeat(np.arange(n), np.diff(P.indptr))
         P.data = add_delta(P.data, totals[rows], n)
         return P
-    C = C.astype(np.float64)
+    C = as_float64(C, "counts")
     return add_delta(C[:, :n], C.sum(axis=1)[:, None], n, delta)
 
 
@@ -329,32 +429,11 @@ class LogLoss:
 
 def _sentences(sequences, name: str = "sequences", ids: bool = False) -> tuple[list, np.ndarray]:
     """Non-empty sentences as lists (of str tokens, or of integer ids with ``ids``), and their offsets."""
-    if isinstance(sequences, (str, bytes)):
-        raise TypeError(f"{name} must be a list of sentences (lists of tokens), got a {type(sequences).__name__}")
-    try:
-        seqs = list(sequences)
-    except TypeError:
-        raise TypeError(f"{name} must be a list of sentences (lists of tokens), got {type(sequences).__name__}") from None
-    out = []
-    for i, s in enumerate(seqs):
-        if isinstance(s, (str, bytes)):
-            raise TypeError(
-                f"{name}[{i}] is a {type(s).__name__} ({s[:20]!r}), not a list of tokens; pass list(text) for "
-                "characters or text.split() for words"
-            )
-        try:
-            s = s.tolist() if isinstance(s, np.ndarray) else list(s)
-        except TypeError:
-            raise TypeError(f"{name}[{i}] must be a sequence of tokens, got {type(s).__name__}") from None
+    out = _token_lists(sequences, name, ids)
+    for i, s in enumerate(out):
         if not s:
             raise ValueError(f"{name} holds an empty sentence ({name}[{i}]); a sentence has at least one token "
                              "before its end token")
-        for t in s:
-            ok = (isinstance(t, numbers.Integral) and not isinstance(t, (bool, np.bool_))) if ids else isinstance(t, str)
-            if not ok:
-                kind = "integer token ids" if ids else "str tokens"
-                raise TypeError(f"{name}[{i}] must hold {kind}, got {t!r} of type {type(t).__name__}")
-        out.append(s)
     if not out:
         raise ValueError(f"{name} holds no sentence")
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in out])]).astype(np.int64)
@@ -560,12 +639,8 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
     if ids.size and (ids.min() < 0 or ids.max() >= n):
         bad = ids[(ids < 0) | (ids >= n)][0]
         raise ValueError(f"sequences must hold token ids in 0..{n - 1}, got {bad}")
-    G = chain.graph
     first, prev, nxt, last = _transitions(ids, offsets)
-    end = np.zeros(n)
-    for i in np.unique(last):
-        end[i] = _linalg.end_probability(G, int(i))
-    nats = _nats(pi[first]) + _nats(_entries(G, prev, nxt)) + _nats(end[last])
+    nats = _nats(pi[first]) + _nats(_entries(chain.graph, prev, nxt)) + _nats(chain.end_mass[last])
     sentences = offsets.size - 1
     characters = None
     if lengths is not None:

@@ -22,6 +22,7 @@ import scipy.linalg as sla
 from . import _linalg
 from ._validation import (
     ROW_SUM_TOLERANCE,
+    as_array,
     as_generator,
     check_choice,
     check_positive_int,
@@ -178,7 +179,7 @@ def time_varying_repetition_terms(matrices, K: int) -> np.ndarray:
     [0.0, 0.125]
     """
     K = check_positive_int(K, "K")
-    B = np.asarray(matrices)
+    B = as_array(matrices, "matrices")
     if B.dtype.kind not in "fiu":
         raise TypeError(f"matrices must have a real dtype, got dtype {B.dtype}")
     if B.ndim < 3 or B.shape[-1] != B.shape[-2] or B.shape[-1] == 0 or B.shape[-3] < 2 * K:

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from . import _linalg, _repeats
 from ._validation import (
+    as_array,
     as_generator,
     as_start,
     check_positive_int,
@@ -172,7 +173,7 @@ def repeat_events(Y, K: int) -> np.ndarray:
     [[False, True]]
     """
     K = check_positive_int(K, "K")
-    Y = np.asarray(Y)
+    Y = as_array(Y, "Y")
     if Y.ndim != 2 or (Y.size and Y.dtype.kind not in "iu"):
         raise TypeError(f"Y must be a 2-D integer array of chains, got dtype {Y.dtype} and shape {Y.shape}")
     if Y.shape[1] < 2 * K + 1:
@@ -320,7 +321,7 @@ class SampledText:
     offsets: np.ndarray
 
     def __post_init__(self):
-        tokens, offsets = np.asarray(self.tokens), np.asarray(self.offsets)
+        tokens, offsets = as_array(self.tokens, "tokens"), as_array(self.offsets, "offsets")
         for name, values in (("tokens", tokens), ("offsets", offsets)):
             if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
                 raise TypeError(f"{name} must be a 1-D integer array, got dtype {values.dtype} and shape {values.shape}")

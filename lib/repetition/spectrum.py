@@ -12,13 +12,15 @@ and ``ρ(B)`` of the support is ``spectral_radius(support(P))``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from . import _linalg
+from . import _linalg, _sparse_rate
 from ._validation import as_nonnegative_matrix
 from .chain import as_chain
 from .frobenius import row_square_sums
+from .rate import ConditioningWarning
 
 __all__ = [
     "spectral_radius",
@@ -83,6 +85,23 @@ def spectral_radius(X) -> float:
     return _radius_of_blocks((idx, _linalg.submatrix(X, idx)) for idx in _linalg.cyclic_components_of(X))
 
 
+def _warn_near_one(what: str, gap: float, stacklevel: int = 3) -> None:
+    """Warn (ConditioningWarning) when a quantity ``1 - λ`` this small costs more than 1e-8 relative accuracy.
+
+    An eigenvalue (or spectral radius) carries an absolute rounding error of
+    about ``ε`` (``||A|| <= 1``), so ``1 / (1 - λ)`` carries about ``ε / gap``
+    relative, like the condition number of :func:`repetition.repetition_rate`.
+    """
+    eps = float(np.finfo(float).eps)
+    if gap > 0 and eps / gap > _sparse_rate.ACCURACY:
+        warnings.warn(
+            f"{what}: an eigenvalue of P ⊙ P is within {gap:.1e} of 1; expect about {eps / gap:.0e} relative "
+            "accuracy (repetition_rate computes R without eigenvalues and is accurate to its own warning)",
+            ConditioningWarning,
+            stacklevel=stacklevel,
+        )
+
+
 def _eigenvalues_on_cycles(chain) -> np.ndarray:
     """All eigenvalues of ``A = P ⊙ P`` that can be nonzero: those of its cyclic
     components' diagonal blocks (the rest of the spectrum is 0). Dense LAPACK."""
@@ -114,6 +133,12 @@ def eigen_upper_bound(P) -> float:
     TypeError, ValueError
         As :func:`repetition.as_transition_matrix` for invalid ``P``.
 
+    Warns
+    -----
+    ConditioningWarning
+        When ``1 - ρ`` is below about 2e-8, where the rounding of ``ρ``
+        costs more than 1e-8 relative accuracy.
+
     Examples
     --------
     >>> eigen_upper_bound([[0.5, 0.5], [0.5, 0.5]])   # ρ = 1/2: 2 * (1/2) / (1/2)
@@ -127,6 +152,7 @@ def eigen_upper_bound(P) -> float:
     rho = _radius_of_blocks(chain.blocks())
     if rho >= 1.0:
         return math.inf
+    _warn_near_one("eigen_upper_bound", 1.0 - rho)
     return chain.n * rho / (1.0 - rho)
 
 
@@ -187,6 +213,12 @@ def modulus_upper_bound(P) -> float:
     TypeError, ValueError
         As :func:`repetition.as_transition_matrix` for invalid ``P``.
 
+    Warns
+    -----
+    ConditioningWarning
+        When some ``1 - |λ_i|`` is below about 2e-8 (more than 1e-8 relative
+        accuracy lost to the rounding of the eigenvalues).
+
     Examples
     --------
     >>> round(modulus_upper_bound([[0.0, 0.5], [0.5, 0.0]]), 12)   # λ = ±1/4: 2 * (1/4)/(3/4)
@@ -198,6 +230,8 @@ def modulus_upper_bound(P) -> float:
     mod = np.abs(_eigenvalues_on_cycles(chain))
     if mod.size and mod.max() >= 1.0:
         return math.inf
+    if mod.size:
+        _warn_near_one("modulus_upper_bound", 1.0 - float(mod.max()))
     return float(np.sum(mod / (1.0 - mod)))
 
 
@@ -225,6 +259,16 @@ def eigen_repetition_rate(P) -> float:
     TypeError, ValueError
         As :func:`repetition.as_transition_matrix` for invalid ``P``.
 
+    Warns
+    -----
+    ConditioningWarning
+        When an eigenvalue lies within about 2e-8 of 1 (``ε / |1 - λ|`` above
+        1e-8), where the rounding of ``λ`` costs more than 1e-8 relative
+        accuracy (at ``ρ(A) = 1 - 1e-12`` about 2e-4); the warning states
+        the expected accuracy. A defective ``A`` can lose more (its
+        eigenvalues are only accurate to about ``sqrt(ε)``), without a
+        warning: compare with :func:`repetition.repetition_rate`.
+
     Examples
     --------
     >>> round(eigen_repetition_rate([[0.0, 0.5], [0.5, 0.0]]), 12)  # λ = ±1/4: 1/3 - 1/5
@@ -234,4 +278,6 @@ def eigen_repetition_rate(P) -> float:
     if chain.deterministic_cycle is not None:
         return math.inf
     lam = _eigenvalues_on_cycles(chain)
+    if lam.size:
+        _warn_near_one("eigen_repetition_rate", float(np.min(np.abs(1.0 - lam))))
     return float(np.sum(lam / (1.0 - lam)).real)
