@@ -191,3 +191,14 @@ def test_corollaries_are_weaker_than_theorem1(seed):
     assert c.sigma_min_lower <= t.sigma_min_p2 * (1 + 1e-12)
     assert t.bound_printed <= c.corollary_1_1 * (1 + 1e-12)
     assert c.corollary_1_1 <= c.corollary_1_2 * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("K", [1, 2, 3])
+def test_corrected_terms_of_a_non_symmetric_matrix_are_exact(sparse, K):
+    # pin: the corrected terms computed from P instead of Pᵀ (Σ_j P^(k-1)_ij P_ij for (P^k)_ii) slipped past
+    # all but one test; a non-symmetric matrix with exact rational terms tells them apart at k = 2.
+    P = np.array([[0.25, 0.5, 0.0], [0.0, 0.0, 0.5], [0.5, 0.25, 0.0]])
+    X = sp.csr_array(P) if sparse else P
+    exact = reference.exact_arp_terms(P, K, "corrected")
+    np.testing.assert_allclose(rep.arp_terms(X, K, "corrected"), [float(x) for x in exact], rtol=1e-15)

@@ -134,6 +134,13 @@ BAD_MATRICES = [
     ("sparse-row-sum", _sparse([0.75, 0.5], [1, 1], [0, 1]), ValueError, ["1.25"]),
     ("sparse-complex", sp.csr_array(np.array([[0.5, 0.0], [0.0, 0.0]], dtype=complex)), TypeError, ["complex128"]),
     ("sparse-bool", sp.csr_array(np.array([[True, False], [False, False]])), TypeError, ["bool"]),
+    # issue 16: never a numpy message without the argument, never a silent rounding or a dropped mask
+    ("ragged", [[0.5], [0.25, 0.25]], ValueError, ["different lengths"]),
+    ("masked", np.ma.array([[0.5, 0.9], [0.0, 0.0]], mask=[[False, True], [False, False]]), ValueError,
+     ["masked", "[0, 1]"]),
+    ("longdouble-inexact", np.array([[np.longdouble(1) - np.longdouble(2) ** -60, 0.0], [0.0, 0.0]]), ValueError,
+     ["cannot hold exactly", "[0, 0]"]),
+    ("float16", np.array([[0.5, 0.25], [0.0, 0.0]], dtype=np.float16), TypeError, ["float16"]),
 ]
 
 
@@ -164,7 +171,7 @@ GENERAL_FUNCTIONS = {
     "row_sum_interval": lambda X: rep.row_sum_interval(X),
 }
 TRANSITION_ONLY = {"row-sum-1+2e-12", "row-sum-2", "sparse-negative-zero", "sparse-duplicates",
-                   "sparse-csr-duplicates", "sparse-row-sum"}
+                   "sparse-csr-duplicates", "sparse-row-sum", "float16"}
 BAD_GENERAL = [row for row in BAD_MATRICES if row[0] not in TRANSITION_ONLY]
 
 
@@ -190,6 +197,19 @@ def test_good_matrix_and_row_sum_tolerance_are_accepted(fname):
     MATRIX_FUNCTIONS[fname](GOOD)
     MATRIX_FUNCTIONS[fname](np.array([[0.25, 0.75 + 5e-13], [0.5, 0.5]]))
     MATRIX_FUNCTIONS[fname](sp.csr_array(GOOD))
+
+
+@pytest.mark.parametrize("fname", sorted(MATRIX_FUNCTIONS))
+def test_float32_rows_normalised_in_float32_are_accepted(fname):
+    # issue 16: 3 x float32(1/3) sums to 1 + 3e-8 in exact arithmetic; the tolerance follows the input's
+    # precision (64 eps32), not float64's 1e-12. A masked array without a masked entry is its data.
+    P = np.full((3, 3), 1 / 3, dtype=np.float32)
+    P[2] = [0.25, 0.25, 0.0]
+    assert math.fsum(P[0].astype(float).tolist()) > 1 + 1e-12
+    MATRIX_FUNCTIONS[fname](P)
+    MATRIX_FUNCTIONS[fname](np.ma.array(GOOD))
+    with pytest.raises(ValueError, match=r"row sums above 1: row 0 .* within 7.62939e-06 for dtype float32"):
+        MATRIX_FUNCTIONS[fname](np.array([[0.5, 0.5 + 1e-5], [0.0, 0.0]], dtype=np.float32))
 
 
 @pytest.mark.parametrize("fname", sorted(ENDING_FUNCTIONS))
@@ -444,6 +464,61 @@ BAD_ARGUMENTS = [
     ("split_sentences-seed=-1", lambda: rep.split_sentences(SENTENCES, seed=-1), ValueError, "seed", ["-1"]),
     ("split_sentences-seed=True", lambda: rep.split_sentences(SENTENCES, seed=True), TypeError, "seed", ["True"]),
     ("add_delta-end", lambda: rep.add_delta([1.0], 2.0, 2, end="no"), TypeError, "end", ["'no'"]),
+    # issue 16: integers beyond the float range are refused with a message, never a bare OverflowError
+    *[
+        (f"{label}-huge-int", call, ValueError, name, ["within the range of a float"])
+        for label, name, call in [
+            ("temperature", "t", lambda: rep.temperature(P2, 10**400)),
+            ("top_p", "p", lambda: rep.top_p(P2, 10**400)),
+            ("rebalanced_encoding", "gamma", lambda: rep.rebalanced_encoding(SENTENCES, 10**400)),
+            ("transition_matrix", "smoothing", lambda: rep.transition_matrix(np.ones((2, 3)), 10**400)),
+            ("add_delta", "smoothing", lambda: rep.add_delta([1.0], 2.0, 2, 10**400)),
+            ("perplexity", "smoothing", lambda: rep.perplexity(rep.bigram_counts(SENTENCES), SENTENCES, 10**400)),
+            ("repetition_rate_series", "tol", lambda: rep.repetition_rate_series(P2, tol=10**400)),
+            ("split_sentences", "heldout", lambda: rep.split_sentences(SENTENCES, heldout=-(10**400))),
+            ("perturbation_amplitudes", "delta", lambda: rep.perturbation_amplitudes(P2, 10**400)),
+            ("random_decoder", "power", lambda: rep.random_decoder(3, power=10**400)),
+        ]
+    ],
+    ("temperature-huge-fraction", lambda: rep.temperature(P2, Fraction(10**400, 3)), ValueError, "t", ["range of a float"]),
+    # array arguments: ragged nesting, masked entries, wrong dtypes name the argument
+    ("expected_visits-start-ragged", lambda: rep.expected_visits(P2, start=[[0.5], [0.25, 0.25]]), ValueError, "start", ["different lengths"]),
+    ("expected_visits-start-masked", lambda: rep.expected_visits(P2, start=np.ma.array([0.5, 0.5], mask=[True, False])), ValueError, "start", ["masked"]),
+    ("sample_chains-starts-ragged", lambda: rep.sample_chains(P2, [[0], [0, 1]], 2, 0), ValueError, "starts", ["different lengths"]),
+    ("transition_matrix-counts-ragged", lambda: rep.transition_matrix([[1, 2, 3], [1, 2]]), ValueError, "counts", ["different lengths"]),
+    ("transition_matrix-counts-longdouble", lambda: rep.transition_matrix(np.array([[1, 2, 3], [1, 2, 3]], dtype=np.longdouble) / 3), ValueError, "counts", ["cannot hold exactly"]),
+    ("add_delta-counts-masked", lambda: rep.add_delta(np.ma.array([1.0, 2.0], mask=[False, True]), 3.0, 2), ValueError, "counts", ["masked"]),
+    ("repeat_events-Y-float", lambda: rep.repeat_events([[0.0, 1.0, 0.0]], 1), TypeError, "Y", ["float64"]),
+    ("repeat_events-Y-ragged", lambda: rep.repeat_events([[0, 1, 0], [0, 1]], 1), ValueError, "Y", ["different lengths"]),
+    ("time_varying_repetition_terms-ragged", lambda: rep.time_varying_repetition_terms([[[0.5]], [[0.5], [0.5]]], 1), ValueError, "matrices", ["different lengths"]),
+    ("SampledText-offsets", lambda: rep.SampledText([0, 1, 2], [0, 2]), ValueError, "offsets", ["len(tokens) = 3"]),
+    ("SampledText-tokens-float", lambda: rep.SampledText([0.5, 1.0], [0, 2]), TypeError, "tokens", ["float64"]),
+    # metrics: repeated or missing orders, unhashable or floating tokens, a bare str
+    ("seq_rep_pooled-ns-repeated", lambda: rep.seq_rep_pooled(list("abab"), ns=(2, 2)), ValueError, "ns", ["2"]),
+    ("seq_rep_pooled-ns-too-long", lambda: rep.seq_rep_pooled(list("ab"), ns=(3, 4)), ValueError, "ns", ["[3, 4]"]),
+    ("seq_rep_pooled-ns=4", lambda: rep.seq_rep_pooled(list("abcd"), ns=4), TypeError, "ns", ["4"]),
+    *[
+        (f"{fname}-{case}", (lambda g, v: lambda: g(v))(f, value), exc, "tokens", [frag])
+        for fname, f in [("rep_w", rep.rep_w), ("rep_r", rep.rep_r), ("seq_rep_n", lambda t: rep.seq_rep_n(t, 1)),
+                         ("seq_rep_pooled", rep.seq_rep_pooled), ("immediate_repeats", rep.immediate_repeats)]
+        for case, value, exc, frag in [
+            ("str", "abcab", TypeError, "list(text)"),
+            ("unhashable", [["a"], ["b"]], TypeError, "['a']"),
+            ("nan-list", ["a", float("nan")], TypeError, "nan"),
+            ("nan-array", np.array([1.0, np.nan]), TypeError, "float64"),
+            ("bool", [True, 1], TypeError, "True"),
+            ("2-D", np.zeros((2, 2), dtype=np.int64), ValueError, "(2, 2)"),
+        ]
+    ],
+    # corpora: vocabularies, non-string tokens, str sentences
+    ("bigram_counts-vocab-duplicates", lambda: rep.bigram_counts(SENTENCES, vocab=["a", "b", "a", "c"]), ValueError, "vocab", ["'a'"]),
+    ("bigram_counts-vocab-int", lambda: rep.bigram_counts(SENTENCES, vocab=["a", 1]), TypeError, "vocab", ["1"]),
+    ("bigram_counts-token-int", lambda: rep.bigram_counts([["a", 1]]), TypeError, "sequences", ["1"]),
+    ("bigram_counts-str-sentence", lambda: rep.bigram_counts(["ab", "ba"]), TypeError, "sequences", ["'ab'"]),
+    ("bigram_counts-oov", lambda: rep.bigram_counts([["a", "z"]], vocab=["a"]), ValueError, "vocab", ["'z'"]),
+    ("BigramCounts-shape", lambda: rep.BigramCounts(np.ones((2, 2)), [1, 1], ["a", "b"]), ValueError, "counts", ["(2, 2)"]),
+    ("BigramCounts-negative", lambda: rep.BigramCounts(-np.ones((1, 2)), [1], ["a"]), ValueError, "counts", ["-1.0"]),
+    ("BigramCounts-starts", lambda: rep.BigramCounts(np.ones((1, 2)), [1, 2], ["a"]), ValueError, "starts", ["(2,)"]),
     # the paper's Theorem 2 as printed
     ("paper_theorem2-delta<0", lambda: rep.paper_theorem2(P2, -0.1), ValueError, "delta", ["-0.1"]),
     ("paper_theorem2-delta=str", lambda: rep.paper_theorem2(P2, "0.1"), TypeError, "delta", ["'0.1'"]),

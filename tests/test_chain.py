@@ -120,3 +120,11 @@ def test_chain_rejects_bad_input_naming_the_argument():
     with pytest.raises(ValueError, match="Q has row sums above 1"):
         rep.BigramChain([[0.9, 0.9], [0.0, 0.0]], name="Q")
     assert "n=2" in repr(rep.BigramChain(np.eye(2) * 0.5))
+
+
+def test_sparsity_and_support_ignore_stored_zeros():
+    # pin: ζ counting stored zeros slipped past all but one test
+    P = sp.csr_array((np.array([0.5, 0.0, 0.25, 0.0]), np.array([0, 1, 0, 1]), np.array([0, 2, 4])), shape=(2, 2))
+    assert P.nnz == 4
+    assert rep.sparsity(P) == 0.5 and rep.BigramChain(P).nnz == 2 and rep.BigramChain(P).zeta_n == 1
+    assert rep.support(P).toarray().tolist() == [[1, 0], [1, 0]]

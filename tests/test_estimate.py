@@ -172,7 +172,7 @@ def test_cross_entropy_of_sampled_text_estimates_the_entropy_rate():
     per_sequence = []
     for s in range(len(text)):
         y = text.sequence(s).tolist()
-        per_sequence.append(-math.log(pi[y[0]]) - sum(math.log(full[a, b]) for a, b in zip(y, y[1:] + [n])))
+        per_sequence.append(-math.log(pi[y[0]]) - sum(math.log(full[a, b]) for a, b in zip(y, y[1:] + [n], strict=True)))
     assert result.nats == pytest.approx(math.fsum(per_sequence), rel=1e-12)
     se = np.std(per_sequence, ddof=1) / np.sqrt(len(text))
     assert abs(result.nats / len(text) - expect) < 4 * se
@@ -208,3 +208,44 @@ def test_log_loss_fields():
     loss = LogLoss(nats=6.0, tokens=3, characters=None, sentences=1, unknown=0)
     assert loss.per_token == 2.0 and loss.perplexity == pytest.approx(math.exp(2.0))
     assert loss.per_character is None and loss.character_perplexity is None
+
+
+# ---------------------------------------------------------------- hostile input (issue 16)
+
+
+def test_tokens_ending_in_nul_characters_are_kept_apart():
+    # numpy's fixed-width strings drop trailing NULs: "a\x00" and "a" were one token, then "not in vocab"
+    c = rep.bigram_counts([["a\x00", "a", "a\x00"]])
+    assert c.vocab == ["a\x00", "a"]
+    assert c.counts.toarray().tolist() == [[0, 1, 1], [1, 0, 0]]
+
+
+def test_a_vocabulary_lists_each_token_once():
+    with pytest.raises(ValueError, match="vocab lists the token 'b' more than once"):
+        rep.bigram_counts([["a", "b"]], vocab=["a", "b", "b"])  # a phantom row before
+    c = rep.bigram_counts([["b", "a"]], vocab=["a", "b", "c"])  # an unused token keeps its empty row
+    assert c.counts.shape == (3, 4) and c.counts[[2], :].nnz == 0
+
+
+def test_non_string_tokens_are_refused_with_their_place():
+    with pytest.raises(TypeError, match=r"sequences\[1\] must hold str tokens, got 3 of type int"):
+        rep.bigram_counts([["a"], ["b", 3]])  # was "token '3' is not in vocab"
+
+
+def test_bigram_counts_built_by_hand_are_checked_and_canonical():
+    c = rep.BigramCounts(np.array([[0, 2, 1], [1, 0, 3]]), np.array([2, 2]), ["a", "b"])
+    assert sp.issparse(c.counts) and c.counts.has_canonical_format and c.counts.sum() == 7
+    with pytest.raises(ValueError, match="vocab lists the token 'a' more than once"):
+        rep.BigramCounts(np.zeros((2, 3)), [0, 0], ["a", "a"])
+    with pytest.raises(TypeError, match="counts must have a real"):
+        rep.BigramCounts(np.zeros((1, 2), dtype=complex), [0], ["a"])
+
+
+def test_sentence_ends_are_counted_and_leave_end_mass():
+    # pin: bigram counts without the sentence ends slipped past all but one test
+    c = rep.bigram_counts([["a", "b"], ["a"], ["b", "a", "b"]])
+    assert c.vocab == ["a", "b"]
+    # a -> b twice, a ends once; b -> a once, b ends twice
+    assert c.counts.toarray().tolist() == [[0, 2, 1], [1, 0, 2]]
+    np.testing.assert_allclose(rep.transition_matrix(c.counts).toarray(), [[0, 2 / 3], [1 / 3, 0]], rtol=1e-15)
+    np.testing.assert_allclose(rep.BigramChain(rep.transition_matrix(c.counts)).end_mass, [1 / 3, 2 / 3], rtol=1e-15)

@@ -149,3 +149,28 @@ def test_sampled_repeats_handles_long_runs_in_chunks(monkeypatch):
 def test_sampled_repeats_refuses_other_input():
     with pytest.raises(TypeError, match="text must be a SampledText"):
         sampled_repeats([[0, 0, 0]])
+
+
+# ---------------------------------------------------------------- hostile input (issue 16)
+
+
+def test_tokens_are_compared_as_values_never_as_their_text():
+    # the old conversion to str merged 1 and "1" (and would merge any two objects printed alike)
+    assert immediate_repeats([1, "1", 1]).tolist() == [0]
+    assert immediate_repeats([1, 1, 1]).tolist() == [1]
+    assert rep.rep_w([1, "1"]) == 0.0 and rep.seq_rep_n([1, "1"], 1) == 0.0
+    assert immediate_repeats(np.array([7, 7, 7], dtype=np.uint8)).tolist() == [1]
+
+
+def test_numpy_integer_and_python_integer_tokens_are_the_same_token():
+    assert rep.rep_w([np.int64(3), 3]) == 0.5
+    assert rep.seq_rep_pooled(np.array([1, 2, 1, 2]), ns=np.array([1, 2])) == rep.seq_rep_pooled([1, 2, 1, 2], ns=(1, 2))
+
+
+def test_pooled_orders_each_once_and_skipped_only_while_one_fits():
+    tokens = list("abcab")
+    assert rep.seq_rep_pooled(tokens, ns=(1, 9)) == rep.seq_rep_n(tokens, 1)
+    with pytest.raises(ValueError, match=r"ns holds the order 1 more than once"):
+        rep.seq_rep_pooled(tokens, ns=(1, 1, 2))  # pooled twice, each 1-gram would repeat itself
+    with pytest.raises(ValueError, match=r"tokens has length 5, shorter than every order in ns = \[6, 7\]"):
+        rep.seq_rep_pooled(tokens, ns=(6, 7))  # was a ZeroDivisionError

@@ -3,6 +3,7 @@
 import math
 import warnings
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -209,3 +210,67 @@ def test_series_validation():
         rep.repetition_rate_series(CYCLE3, max_terms=0)
     with pytest.raises(ValueError, match="row sums"):
         rep.eigen_upper_bound([[0.9, 0.9], [0.0, 0.0]])
+
+
+# ---------------------------------------------------------------- threads (issue 16)
+
+
+def test_rate_does_not_depend_on_the_warnings_filters_of_other_threads(monkeypatch):
+    # warnings.catch_warnings swaps the process-wide filter list: one thread leaving it restores the filters
+    # while another is still inside, so a filter meant to silence LAPACK could vanish under it (and a caller's
+    # "error" filter turned that warning into an exception). The package sets no filter: LAPACK is called
+    # without its warnings, so the values are those of one thread, whatever the others do.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scipy.linalg import LinAlgWarning
+
+    monkeypatch.setattr(_sparse_rate, "_dense_lu_parts", lambda *args, **kwargs: None)  # the inverse route
+    x = np.nextafter(1.0, 0.0)
+    matrices = []
+    for m in (150, 200, 250):  # large enough that LAPACK runs (without the GIL) while other threads switch filters
+        P = np.roll(np.eye(m), 1, axis=1)
+        P[0, 1] = x  # ρ(A) = 1 - 2^-52: LAPACK's condition estimate is below ε
+        matrices.append(P)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rep.ConditioningWarning)
+        alone = [rep.repetition_rate(P) for P in matrices]
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the package entered warnings.catch_warnings, which is not thread-safe")
+
+        with mock.patch.object(warnings, "catch_warnings", refuse):  # every route that used to set a filter
+            for P, value in zip(matrices, alone, strict=True):
+                assert rep.repetition_rate(P) == value
+                rep.expected_visits(P * 0.5)
+                rep.expected_repeats(P * 0.5)
+                rep.average_repetition_probability(P * 0.5, "printed")
+        warnings.simplefilter("error", LinAlgWarning)
+
+        def work(i):
+            return [rep.repetition_rate(matrices[(i + j) % 3]) for j in range(20)]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, range(16)))
+    for i, values in enumerate(results):
+        assert values == [alone[(i + j) % 3] for j in range(20)]
+
+
+# ---------------------------------------------------------------- realistic-bug pins (issue 16)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_rate_and_terms_sum_over_every_component(sparse):
+    # pin: R summed over the largest component only slipped past all but one test. Three components:
+    # a 3-cycle of weights 1/2 (R = 3 (1/64)/(1 - 1/64) = 1/21), a 2-cycle of weights 1/2 (λ(A) = ±1/4:
+    # R = 1/3 - 1/5 = 2/15) and a self-loop 1/2 (R = 1/3), joined by one-way edges and a transient token.
+    P = np.zeros((7, 7))
+    P[0, 1] = P[1, 2] = P[2, 0] = 0.5
+    P[3, 4] = P[4, 3] = 0.5
+    P[5, 5] = 0.5
+    P[2, 3] = P[4, 5] = 0.25
+    P[6, 0] = 0.5
+    X = sp.csr_array(P) if sparse else P
+    assert rep.repetition_rate(X) == pytest.approx(1 / 21 + 2 / 15 + 1 / 3, rel=1e-14)
+    terms = rep.repetition_terms(X, 6)
+    expect = [0.25, 2 / 16 + 1 / 16, 3 / 64 + 1 / 64, 2 / 256 + 1 / 256, 1 / 1024, 3 / 4096 + 2 / 4096 + 1 / 4096]
+    np.testing.assert_allclose(terms, expect, rtol=1e-14)

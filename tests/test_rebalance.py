@@ -87,3 +87,11 @@ def test_rejects_non_string_tokens_and_empty_corpus():
         rep.rebalanced_encoding([[1, 2]], gamma=0.5)
     with pytest.raises(ValueError, match="no token"):
         rep.rebalanced_encoding([[]], gamma=0.5)
+
+
+def test_pairs_exactly_at_gamma_are_not_merged():
+    # pin: a merge rule with >= instead of > slipped past every test (no corpus had a pair exactly at γ).
+    # P(b | a) = P(x | a) = 1/2 = γ exactly (a is seen twice, each time followed once); P(d | c) = 1 > γ.
+    enc = rep.rebalanced_encoding([["a", "b"], ["a", "x"], ["c", "d"]], gamma=0.5, smoothing=0.0)
+    assert enc.merges[0] == [("c", "d")]
+    assert enc.sequences == [["a", "b"], ["a", "x"], ["cd"]]

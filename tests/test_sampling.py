@@ -121,4 +121,34 @@ def test_indexed_search_inverts_each_row_exactly():
     states = np.concatenate([states, at_rows])
     u = np.concatenate([u, search.cum[at]])
     out = search.step(states, u)
-    assert out.tolist() == [reference(i, x) for i, x in zip(states, u)]
+    assert out.tolist() == [reference(i, x) for i, x in zip(states, u, strict=True)]
+
+
+# ---------------------------------------------------------------- hostile input (issue 16)
+
+
+def test_repeat_events_takes_lists_and_the_padding_never_forms_an_event():
+    assert rep.repeat_events([[0, 1, 0, 1, 0]], 2).tolist() == [[False, True]]  # was an AttributeError
+    # a chain that ended (END padding) has no event, even where END equals END
+    Y = [[3, rep.END, rep.END, rep.END, rep.END], [3, 3, rep.END, rep.END, rep.END]]
+    assert rep.repeat_events(Y, 2).tolist() == [[False, False], [False, False]]
+
+
+def test_sampled_text_checks_its_offsets():
+    text = rep.SampledText([4, 5, 6], np.array([0, 1, 3], dtype=np.int32))
+    assert text.offsets.dtype == np.int64 and text.lengths.tolist() == [1, 2]
+    with pytest.raises(ValueError, match="never decrease"):
+        rep.SampledText([4, 5, 6], [0, 2, 1, 3])
+
+
+# ---------------------------------------------------------------- realistic-bug pins (issue 16)
+
+
+def test_monte_carlo_standard_error_is_n_times_the_sample_deviation_over_root_m():
+    # pin: the standard error without its factor n slipped past every assert before
+    Y = np.array([[0, 0, 0], [1, 2, -1], [2, 2, 2], [1, 0, 1]])  # E_1 at chains 0 and 2 (y1 = y0, y2 = y1)
+    est = rep.MonteCarloEstimate.from_chains(Y, 1, n=3)
+    counts = np.array([1.0, 0.0, 1.0, 0.0])
+    assert est.value == 3 * 0.5 and est.per_k.tolist() == [1.5]
+    assert est.stderr == pytest.approx(3 * counts.std(ddof=1) / 2, rel=1e-15)
+    assert est.stderr == pytest.approx(3 * np.sqrt(1 / 3) / 2, rel=1e-15)

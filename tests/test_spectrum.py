@@ -1,6 +1,7 @@
 """Unit tests of the spectrum and the upper bounds of Chapter 5."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -8,8 +9,7 @@ import scipy.sparse as sp
 import sympy
 
 import repetition as rep
-from repetition import reference
-
+from repetition import _linalg, reference
 
 CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
 
@@ -155,3 +155,62 @@ def test_nearly_defective_A_eigen_route_is_accurate(k):
     np.testing.assert_allclose(np.abs(np.linalg.eigvals(P * P) - 0.25), (eps / 16) ** (1 / 3), rtol=1e-4)
     assert rep.eigen_repetition_rate(P) == pytest.approx(R, rel=1e-13)
     assert rep.repetition_rate(P) == pytest.approx(R, rel=1e-13)
+
+
+# ---------------------------------------------------------------- bounded time, clear failure (issue 16)
+
+
+def _cycle(m, rng, chords=0):
+    """A cycle through m tokens with weights near 0.7, plus ``chords`` random extra edges (one component)."""
+    rows = np.concatenate([np.arange(m), rng.integers(0, m, chords)])
+    cols = np.concatenate([(np.arange(m) + 1) % m, rng.integers(0, m, chords)])
+    X = sp.csr_array((rng.uniform(0.6, 0.8, rows.size), (rows, cols)), shape=(m, m))
+    X.sum_duplicates()
+    return sp.csr_array(X.multiply(0.9 / np.maximum(X.sum(axis=1), 0.9)[:, None]))
+
+
+def test_long_simple_cycle_is_fast_and_exact_to_rounding():
+    # the 1,501-token cycle of the issue ran ARPACK for about 50 s and then raised its non-convergence error
+    X = _cycle(1501, np.random.default_rng(0))
+    start = time.process_time()
+    rho = rep.spectral_radius(X)
+    assert time.process_time() - start < 2.0
+    expect = math.exp(math.fsum(np.log(X.data).tolist()) / 1501)  # ρ^m = Π w
+    assert rho == pytest.approx(expect, rel=1e-14)
+    assert rep.spectral_radius(X.toarray()) == rho
+
+
+def test_near_cycle_above_the_dense_limit_is_fast():
+    X = _cycle(1600, np.random.default_rng(1), chords=1600)  # two successors per token, like a top-2 model
+    start = time.process_time()
+    rho = rep.spectral_radius(X)
+    assert time.process_time() - start < 10.0
+    lo, hi = rep.row_sum_interval(X)
+    assert lo <= rho <= hi
+    assert rho == pytest.approx(float(np.max(np.abs(np.linalg.eigvals(X.toarray())))), rel=1e-12)
+
+
+@pytest.mark.parametrize("failing", [{"LR"}, {"LR", "LM"}])
+def test_failing_iterative_solvers_fall_back(monkeypatch, failing):
+    # above DENSE_EIG_LIMIT (lowered here, so the dense reference is cheap): ARPACK's largest real part, then
+    # shift-invert, then dense eigenvalues; a block too large for those raises a RuntimeError that says so
+    monkeypatch.setattr(_linalg, "DENSE_EIG_LIMIT", 50)
+    X = _cycle(400, np.random.default_rng(2), chords=200)
+    expect = float(np.max(np.abs(np.linalg.eigvals(X.toarray()))))
+    original = _linalg.spla.eigs
+    used = []
+
+    def eigs(A, k=6, which="LM", **kwargs):
+        used.append(which)
+        if which in failing:
+            raise _linalg.spla.ArpackNoConvergence("no convergence (simulated)", np.zeros(0), None)
+        return original(A, k=k, which=which, **kwargs)
+
+    monkeypatch.setattr(_linalg.spla, "eigs", eigs)
+    assert rep.spectral_radius(X) == pytest.approx(expect, rel=1e-12)
+    assert used == ["LR", "LM"]
+    if failing == {"LR", "LM"}:
+        monkeypatch.setattr(_linalg, "DENSE_EIG_FALLBACK", 100)
+        with pytest.raises(RuntimeError, match=r"spectral radius of a strongly connected block of 400 tokens could "
+                                               r"not be computed: ARPACK failed .* Frobenius interval"):
+            rep.spectral_radius(X)

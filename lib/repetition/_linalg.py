@@ -421,7 +421,7 @@ def _to_python_ints(parts: list[tuple[int, np.ndarray]], n: int) -> np.ndarray:
     """Sum ``values << shift`` over ``parts`` in Python ints (each int64 part is below 2^63)."""
     total = [0] * n
     for shift, values in parts:
-        total = [t + (int(v) << shift) for t, v in zip(total, values.tolist())]
+        total = [t + (int(v) << shift) for t, v in zip(total, values.tolist(), strict=True)]
     out = np.empty(n, dtype=object)
     out[:] = total
     return out

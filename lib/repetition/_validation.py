@@ -91,7 +91,7 @@ def as_float64(values: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
-def row_sum_tolerance(dtype) -> float:
+def row_sum_tolerance(dtype, name: str = "P") -> float:
     """How far above 1 a row sum of a transition matrix of this dtype may be: rounding of a normalised row.
 
     ``ROW_SUM_TOLERANCE`` (1e-12) for float64 and integer input; for float32,
@@ -104,8 +104,8 @@ def row_sum_tolerance(dtype) -> float:
     if dtype.kind != "f" or dtype.itemsize >= 8:
         return ROW_SUM_TOLERANCE
     if dtype.itemsize < 4:
-        raise TypeError(f"dtype {dtype} has about 3 significant digits, too coarse for transition probabilities; "
-                        "normalise the rows in float32 or float64")
+        raise TypeError(f"{name} has dtype {dtype}, about 3 significant digits, too coarse for transition "
+                        "probabilities; normalise the rows in float32 or float64")
     return max(ROW_SUM_TOLERANCE, 64.0 * float(np.finfo(dtype).eps))
 
 
@@ -159,7 +159,7 @@ def transition_matrix_and_tolerance(P, name: str = "P", *, allow_sparse: bool = 
     else:
         dtype = as_array(P, name).dtype
     check_dtype(np.empty(0, dtype=dtype), name)
-    tol = row_sum_tolerance(dtype)
+    tol = row_sum_tolerance(dtype, name)
     A = _as_square(P, name, allow_sparse)
     if sp.issparse(A):
         coo = A.tocoo()
@@ -383,3 +383,34 @@ def as_token_lengths(token_lengths, n: int, *, integer: bool, name: str = "token
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{name} must be finite and positive, got {name}[{i}] = {float(lengths[i])!r}")
     return lengths
+
+
+def as_list(values, name: str, what: str) -> list:
+    """``list(values)``; a bare str or a non-iterable raises a TypeError naming ``name`` and ``what`` it must be."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be {what}, got a {type(values).__name__}")
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be {what}, got {type(values).__name__}") from None
+
+
+def as_token_lists(sequences, name: str = "sequences", ids: bool = False) -> list[list]:
+    """Sentences as lists of str tokens (or integer ids with ``ids``), empty ones kept; errors name the sentence."""
+    seqs = as_list(sequences, name, "a list of sentences (lists of tokens)")
+    out = []
+    for i, s in enumerate(seqs):
+        if isinstance(s, (str, bytes)):
+            raise TypeError(f"{name}[{i}] is a {type(s).__name__} ({s[:20]!r}), not a list of tokens; pass list(text) "
+                            "for characters or text.split() for words")
+        try:
+            s = s.tolist() if isinstance(s, np.ndarray) else list(s)
+        except TypeError:
+            raise TypeError(f"{name}[{i}] must be a sequence of tokens, got {type(s).__name__}") from None
+        for t in s:
+            ok = (isinstance(t, numbers.Integral) and not isinstance(t, (bool, np.bool_))) if ids else isinstance(t, str)
+            if not ok:
+                kind = "integer token ids" if ids else "str tokens"
+                raise TypeError(f"{name}[{i}] must hold {kind}, got {t!r} of type {type(t).__name__}")
+        out.append(s)
+    return out

@@ -35,8 +35,10 @@ import scipy.sparse as sp
 from ._validation import (
     as_array,
     as_float64,
+    as_list,
     as_start,
     as_token_lengths,
+    as_token_lists,
     check_choice,
     check_dtype,
     check_positive_int,
@@ -133,19 +135,9 @@ class BigramCounts:
         return self.starts / self.starts.sum()
 
 
-def _as_list(values, name: str, what: str) -> list:
-    """``list(values)``; a bare str or a non-iterable raises a TypeError naming ``name`` and ``what`` it must be."""
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{name} must be {what}, got a {type(values).__name__}")
-    try:
-        return list(values)
-    except TypeError:
-        raise TypeError(f"{name} must be {what}, got {type(values).__name__}") from None
-
-
 def _as_vocab(vocab, name: str = "vocab") -> list[str]:
     """A vocabulary as a list of distinct str, else a TypeError/ValueError naming ``name``."""
-    items = _as_list(vocab, name, "a list of token strings")
+    items = as_list(vocab, name, "a list of token strings")
     for i, t in enumerate(items):
         if not isinstance(t, str):
             raise TypeError(f"{name} must hold str tokens, got {name}[{i}] = {t!r} of type {type(t).__name__}")
@@ -154,27 +146,6 @@ def _as_vocab(vocab, name: str = "vocab") -> list[str]:
         twice = next(t for t in items if t in seen or seen.add(t))
         raise ValueError(f"{name} lists the token {twice!r} more than once; each token has one row")
     return items
-
-
-def _token_lists(sequences, name: str = "sequences", ids: bool = False) -> list[list]:
-    """Sentences as lists of str tokens (or integer ids with ``ids``), empty ones kept; errors name the sentence."""
-    seqs = _as_list(sequences, name, "a list of sentences (lists of tokens)")
-    out = []
-    for i, s in enumerate(seqs):
-        if isinstance(s, (str, bytes)):
-            raise TypeError(f"{name}[{i}] is a {type(s).__name__} ({s[:20]!r}), not a list of tokens; pass list(text) "
-                            "for characters or text.split() for words")
-        try:
-            s = s.tolist() if isinstance(s, np.ndarray) else list(s)
-        except TypeError:
-            raise TypeError(f"{name}[{i}] must be a sequence of tokens, got {type(s).__name__}") from None
-        for t in s:
-            ok = (isinstance(t, numbers.Integral) and not isinstance(t, (bool, np.bool_))) if ids else isinstance(t, str)
-            if not ok:
-                kind = "integer token ids" if ids else "str tokens"
-                raise TypeError(f"{name}[{i}] must hold {kind}, got {t!r} of type {type(t).__name__}")
-        out.append(s)
-    return out
 
 
 def bigram_counts(sequences, vocab=None) -> BigramCounts:
@@ -213,7 +184,7 @@ def bigram_counts(sequences, vocab=None) -> BigramCounts:
     >>> c.vocab, c.counts.toarray().tolist(), c.starts.tolist()
     (['a', 'b'], [[0, 1, 1], [1, 0, 1]], [1, 1])
     """
-    seqs = [s for s in _token_lists(sequences) if s]
+    seqs = [s for s in as_token_lists(sequences) if s]
     if not seqs:
         raise ValueError("sequences holds no token")
     if vocab is None:
@@ -429,7 +400,7 @@ class LogLoss:
 
 def _sentences(sequences, name: str = "sequences", ids: bool = False) -> tuple[list, np.ndarray]:
     """Non-empty sentences as lists (of str tokens, or of integer ids with ``ids``), and their offsets."""
-    out = _token_lists(sequences, name, ids)
+    out = as_token_lists(sequences, name, ids)
     for i, s in enumerate(out):
         if not s:
             raise ValueError(f"{name} holds an empty sentence ({name}[{i}]); a sentence has at least one token "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import check_positive_int
+from ._validation import as_token_lists, check_positive_int
 from .chain import as_chain
 from .estimate import bigram_counts
 
@@ -83,7 +83,7 @@ def split_at_rare_tokens(sequences, size: int) -> tuple[list[list[str]], list[st
     ([['a', 'b', 'a'], ['a', 'b']], ['a', 'b'])
     """
     size = check_positive_int(size, "size")
-    seqs = [list(s) for s in sequences]
+    seqs = as_token_lists(sequences)
     vocab = bigram_counts(seqs).vocab[:size]
     keep = set(vocab)
     segments = []
@@ -132,7 +132,7 @@ def trigram_pair_chain(sequences, vocab=None) -> PairChain:
     >>> ch.pairs.tolist(), ch.Q.toarray().tolist()
     ([[0, 1], [1, 0]], [[0.0, 0.5], [1.0, 0.0]])
     """
-    seqs = [list(s) for s in sequences if len(s)]
+    seqs = [s for s in as_token_lists(sequences) if s]
     counts = bigram_counts(seqs, vocab)
     vocab = counts.vocab
     index = {t: i for i, t in enumerate(vocab)}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real
+from ._validation import as_token_lists, check_positive_int, check_real
 from .estimate import add_delta
 
 __all__ = ["RebalancedEncoding", "rebalanced_encoding"]
@@ -112,7 +112,8 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
     ------
     TypeError
         If ``gamma``/``smoothing`` are not real, ``max_iter`` not an integer,
-        ``separator`` not a string, or a token not a string.
+        ``separator`` not a string, a sentence a bare ``str`` (pass
+        ``list(text)``) or a token not a string.
     ValueError
         If ``gamma`` is outside (0, 1), ``smoothing < 0``, ``max_iter < 1``,
         or the corpus holds no token.
@@ -139,14 +140,11 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
     delta = check_real(smoothing, "smoothing", 0.0, None, low_open=False)
     if not isinstance(separator, str):
         raise TypeError(f"separator must be a str, got {type(separator).__name__}")
-    seqs = [list(s) for s in sentences if len(s)]
+    seqs = [s for s in as_token_lists(sentences, "sentences") if s]
     if not seqs:
         raise ValueError("sentences holds no token")
     index: dict = {}
     ids = np.fromiter((index.setdefault(t, len(index)) for s in seqs for t in s), dtype=np.int64)
-    bad = next((t for t in index if not isinstance(t, str)), None)
-    if bad is not None:
-        raise TypeError(f"tokens must be str, got {bad!r}")
     strings = np.empty(len(index), dtype=object)
     strings[:] = list(index)
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
@@ -194,14 +192,14 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
         # Re-index to the tokens still in use, merging equal strings.
         all_strings = np.concatenate([strings, new_strings])
         used = np.flatnonzero(np.bincount(ids, minlength=all_strings.size))
-        merged_str, str_inv = np.unique(all_strings[used].astype(str), return_inverse=True)
+        merged_str, str_inv = np.unique(all_strings[used], return_inverse=True)  # Python str order, NULs kept
         remap = np.zeros(all_strings.size, dtype=np.int64)
         remap[used] = str_inv
         strings = merged_str.astype(object)
         ids = remap[ids]
 
     freq = np.bincount(ids, minlength=strings.size)
-    order = np.lexsort((strings.astype(str), -freq))
+    order = sorted(range(strings.size), key=lambda i: (-freq[i], strings[i]))  # ties in code-point order
     vocab = [str(strings[i]) for i in order]
     words = strings[ids]
     ends = np.flatnonzero(last) + 1
