@@ -35,6 +35,7 @@ __all__ = [
     "exact_spectral_radius",
     "exact_lower_bounds",
     "exact_arp_terms",
+    "exact_arp",
     "exact_decoding_rule",
     "exact_pair_lift",
     "support_power",
@@ -867,6 +868,97 @@ def high_precision_spectral_radius(P, dps: int = 60):
         if isinstance(eigenvalues, tuple):  # some mpmath versions return (E,)
             eigenvalues = eigenvalues[0]
         return max(abs(v) for v in eigenvalues)
+
+
+# ---------------------------------------------------------------------------
+# The paper's ARP, the whole series (exact rational arithmetic)
+
+
+def _m_matrix_inverse(M: list) -> list | None:
+    """``M^{-1}`` of a Z-matrix by Gauss-Jordan without pivoting; None if no M-matrix.
+
+    A Z-matrix (off-diagonal entries <= 0) is a nonsingular M-matrix exactly
+    when every pivot of elimination without row exchanges is positive (the
+    pivots are ratios of consecutive leading principal minors).
+    """
+    n = len(M)
+    W = [
+        list(row) + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(M)
+    ]
+    for c in range(n):
+        if W[c][c] <= 0:
+            return None
+        inv = 1 / W[c][c]
+        W[c] = [x * inv for x in W[c]]
+        for r in range(n):
+            if r != c and W[r][c] != 0:
+                f = W[r][c]
+                W[r] = [a - f * b for a, b in zip(W[r], W[c], strict=True)]
+    return [row[n:] for row in W]
+
+
+def exact_arp(P, form: str):
+    """The paper's average repetition probability, the whole series, exactly.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Entries convertible to ``fractions.Fraction`` (floats are taken as the
+        exact rationals they are); meant for a handful of tokens (the
+        corrected form works on ``n²`` states).
+    form : {"printed", "corrected"}
+        ``Σ_k Tr(P^(2k)) / (ζn)^k`` or ``Σ_k Tr(P^k ⊙ P^k) / (ζn)^k``.
+
+    Returns
+    -------
+    Fraction or float
+        The sum of the series as a Fraction, or ``math.inf`` when it
+        diverges; ``Fraction(0)`` for the zero matrix. With ``X = P² / ζn``
+        (printed) or ``X = (P ⊗ P) / ζn`` (corrected; ``((P^k)_ii)²`` is the
+        diagonal entry of ``(P ⊗ P)^k`` at the pair ``(i, i)``), the series
+        is ``Σ_d [X (I - X)^{-1}]_dd = Σ_d ([(I - X)^{-1}]_dd - 1)`` over
+        ``d = i`` (printed) or ``d = (i, i)`` (corrected), when ``ρ(X) < 1``,
+        i.e. when ``I - X`` is a nonsingular M-matrix; otherwise it diverges
+        (book, Chapter 7, eq. ``eq-arp-closed``). The reference for
+        :func:`repetition.average_repetition_probability`, sharing no code
+        with it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``form``.
+
+    Examples
+    --------
+    >>> exact_arp([[0, 0.5], [0.5, 0]], "printed")    # 2 (1/4) / (1 - 1/4)
+    Fraction(2, 3)
+    >>> exact_arp([[0, 0.5], [0.5, 0]], "corrected")  # 2 (1/16) / (1 - 1/16)
+    Fraction(2, 15)
+    >>> exact_arp([[0, 1], [1, 0]], "printed")         # ρ(P)² = 1 = ζn
+    inf
+    """
+    if form not in ("printed", "corrected"):
+        raise ValueError(f"form must be 'printed' or 'corrected', got {form!r}")
+    Pf = [[Fraction(x) for x in row] for row in _rows(P)]
+    n = len(Pf)
+    nnz = sum(1 for row in Pf for x in row if x != 0)
+    if nnz == 0:
+        return Fraction(0)
+    c = Fraction(nnz, n)
+    if form == "printed":
+        X = [[x / c for x in row] for row in _matmul(Pf, Pf)]
+        diagonal = range(n)
+    else:
+        pairs = [(a, b) for a in range(n) for b in range(n)]
+        X = [[Pf[a][c_] * Pf[b][d] / c for c_, d in pairs] for a, b in pairs]
+        diagonal = [i * n + i for i in range(n)]
+    m = len(X)
+    inverse = _m_matrix_inverse(
+        [[int(i == j) - X[i][j] for j in range(m)] for i in range(m)]
+    )
+    if inverse is None:
+        return math.inf
+    return sum((inverse[d][d] - 1 for d in diagonal), Fraction(0))
 
 
 # ---------------------------------------------------------------------------
