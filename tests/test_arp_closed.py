@@ -7,6 +7,7 @@ corrected term is at most the printed one); powers of ``P`` in floating point.
 """
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 import sympy
 
-from repetition import BigramChain, _arp_closed, _sparse_rate
+from repetition import BigramChain, ConditioningWarning, _arp_closed, _sparse_rate
 from repetition import average_repetition_probability as arp
 
 
@@ -105,7 +106,9 @@ def test_simple_cycle_decided_exactly_on_both_sides_of_the_boundary():
     assert arp(P, "printed") == math.inf and arp(P, "corrected") == math.inf
     # weight 1/2 - 2^-53 instead: ρ² is just below ζn, so both converge (to a huge value)
     Q = padded([[0, 1.0], [0.5 - 2.0**-53, 0]], 4)
-    assert math.isfinite(arp(Q, "printed")) and arp(Q, "printed") > 1e14
+    with pytest.warns(ConditioningWarning, match="close to diverging"):  # no digit is right, and it says so
+        value = arp(Q, "printed")
+    assert math.isfinite(value) and value > 1e14
     # with a fifth token the same cycle has ζn = 2/5 < 1/2 = ρ²: divergent again
     assert arp(padded([[0, 1.0], [0.5, 0]], 5), "corrected") == math.inf
     # weights 1/2, 1/2 and n = 4: ρ² = 1/4 < 1/2, printed = Σ 2 (1/4)^k / (1/2)^k = 2
@@ -176,6 +179,24 @@ def test_bad_input():
         arp(cycle, "corrected")
     # Tr(P^{2k}) = 300 · 0.9^{2k} when 300 divides 2k, else 0: printed = 300 · 0.9^300 / (1 - 0.9^300)
     assert arp(cycle, "printed") == pytest.approx(300 * 0.9**300 / (1 - 0.9**300), rel=1e-12)
+
+
+def test_series_close_to_diverging_warns_once_with_the_accuracy_to_expect():
+    # a 3-cycle of weight a (ζn = 1): both forms are 3 a^6 / (1 - a^6), whose condition grows like 1/(1 - a)
+    for e, warns in ((1e-6, False), (1e-10, True)):
+        a = 1 - e
+        P = np.array([[0.0, a, 0.0], [0.0, 0.0, a], [a, 0.0, 0.0]])
+        exact = 3 * a**6 / -math.expm1(6 * math.log1p(-e))
+        for form in ("printed", "corrected"):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                value = arp(P, form)
+            conditioning = [w for w in caught if issubclass(w.category, ConditioningWarning)]
+            assert len(conditioning) == int(warns), (e, form, [str(w.message) for w in caught])
+            if warns:
+                assert conditioning[0].filename == __file__  # points at the caller, whichever form
+                assert "close to diverging" in str(conditioning[0].message)
+            assert value == pytest.approx(exact, rel=1e-5)
 
 
 # ---------------------------------------------------------------- the Parseval route for large components

@@ -187,6 +187,19 @@ def test_row_sums_are_read_exactly():
     assert np.all(np.isfinite(v)) and v.sum() > 1e15
 
 
+def test_visits_singular_to_working_precision_are_refused():
+    # row 0 falls short of 1 by 8.5e-17 exactly (math.fsum), rows 1 and 2 sum to 1 or more: the true
+    # visits are about 1e16, but I - P rounded to doubles is singular and the solve returns negative
+    # visits (-2.4e16), which used to be returned as they were
+    P = np.array([[0.03479020906412897, 0.9652027741187269, 7.016817144043589e-06],
+                  [0.9236851414378334, 0.005434539785727745, 0.070880318776439],
+                  [0.008119209531096693, 0.02538166171351232, 0.966499128755391]])
+    assert 0 < -math.fsum(P[0].tolist() + [-1.0]) < 1e-16
+    for call in (lambda: expected_visits(P, [1.0, 0.0, 0.0]), lambda: expected_repeats(P, [1.0, 0.0, 0.0])):
+        with pytest.raises(FloatingPointError, match=r"singular to working precision on the 3 reachable tokens"):
+            call()
+
+
 # ---------------------------------------------------------------- dense and sparse input
 
 

@@ -57,6 +57,7 @@ is a nonsingular M-matrix exactly when they are all positive).
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -65,6 +66,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from . import _linalg, _sparse_rate
+from .rate import ConditioningWarning
 
 _block = _linalg.submatrix
 
@@ -91,14 +93,22 @@ MAX_NODES = 401
 _FORMS = ("corrected", "printed")
 
 
-def _trace(X: sp.csr_array, weights: np.ndarray | None = None) -> float:
-    """``Σ_i w_i [X (I - X)^{-1}]_ii`` (``w = 1`` if None) over the cyclic components of ``X >= 0``, ``ρ(X) < 1``."""
+def _trace(X: sp.csr_array, weights: np.ndarray | None = None, growths: list | None = None) -> float:
+    """``Σ_i w_i [X (I - X)^{-1}]_ii`` (``w = 1`` if None) over the cyclic components of ``X >= 0``, ``ρ(X) < 1``.
+
+    The norm ``||(I - X_C)^{-1}||_inf`` of each component is appended to
+    ``growths`` when a list is given, for :func:`closed_form` to judge the
+    conditioning once.
+    """
     total = 0.0
     for idx in _linalg.cyclic_components_of(X):
         w = None if weights is None else weights[idx]
         if w is not None and not np.any(w):
             continue
-        total += _sparse_rate.resolvent_trace(_block(X, idx), w)[0]
+        value, growth = _sparse_rate.resolvent_trace(_block(X, idx), w)
+        if growths is not None:
+            growths.append(growth)
+        total += value
     return total
 
 
@@ -208,24 +218,24 @@ def series_converges(chain, hadamard: bool = False) -> bool:
 # ---------------------------------------------------------------- the two forms
 
 
-def _printed(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
+def _printed(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list) -> float:
     """``½ Tr(C (I - C)^{-1})`` with ``C`` the double cover of ``P / sqrt(ζn)``, per component of ``P``."""
     s = 1.0 / math.sqrt(c)
     total = 0.0
     for idx in comps:
         B = _block(G, idx) * s
         cover = sp.csr_array(sp.block_array([[None, B], [B, None]], format="csr"))
-        total += _trace(cover)
+        total += _trace(cover, growths=growths)
     return 0.5 * total
 
 
-def _corrected_pairs(Pc: sp.csr_array, c: float) -> float:
+def _corrected_pairs(Pc: sp.csr_array, c: float, growths: list) -> float:
     """The corrected ARP of one component from its pair chain ``(P_C ⊗ P_C) / ζn``."""
     m = Pc.shape[0]
     W = sp.csr_array(sp.kron(Pc, Pc, format="csr") / c)
     diagonal = np.zeros(m * m)
     diagonal[np.arange(m) * (m + 1)] = 1.0
-    return _trace(W, diagonal)
+    return _trace(W, diagonal, growths)
 
 
 def _resolvent_diagonal(Pc: sp.csr_array, z: complex) -> np.ndarray:
@@ -288,7 +298,7 @@ def _corrected_parseval(G: sp.csr_array, comps: list[np.ndarray], c: float) -> f
     return total / N
 
 
-def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
+def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list) -> float:
     """The corrected ARP: the pair chain for small components, the Parseval route for large ones."""
     total = 0.0
     large = []
@@ -296,11 +306,11 @@ def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
         Pc = _block(G, idx)
         m = idx.size
         if m * m <= PAIR_DENSE_LIMIT:
-            total += _corrected_pairs(Pc, c)
+            total += _corrected_pairs(Pc, c, growths)
         elif c > 1:
             large.append(idx)
         elif m * m <= PAIR_STATES_LIMIT and Pc.nnz**2 <= PAIR_ENTRIES_LIMIT:
-            total += _corrected_pairs(Pc, c)
+            total += _corrected_pairs(Pc, c, growths)
         else:
             raise ValueError(
                 f"the corrected ARP's exact routes need ζn > 1 (here ζn = {c:.6g}) or a pair chain of at most "
@@ -323,6 +333,18 @@ def closed_form(chain, form: str) -> float:
         return 0.0
     if not series_converges(chain):
         return math.inf
+    growths: list[float] = []
     if form == "printed":
-        return float(_printed(G, comps, G.nnz / n))
-    return float(_corrected(G, comps, G.nnz / n))
+        value = float(_printed(G, comps, G.nnz / n, growths))
+    else:
+        value = float(_corrected(G, comps, G.nnz / n, growths))
+    worst = math.nan if any(math.isnan(g) for g in growths) else max(growths, default=0.0)
+    condition = _sparse_rate.ill_conditioned(worst)  # NaN (no correct digit) counts as ill-conditioned
+    if condition is not None:
+        warnings.warn(
+            f"average repetition probability: the series is close to diverging (condition number about "
+            f"{condition:.1e}); expect about {condition * np.finfo(float).eps:.0e} relative accuracy",
+            ConditioningWarning,
+            stacklevel=3,  # the caller of average_repetition_probability
+        )
+    return value

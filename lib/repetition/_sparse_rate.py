@@ -238,7 +238,7 @@ def ill_conditioned(growth: float) -> float | None:
     warn with their own message.
     """
     condition = 2.0 * growth
-    return condition if condition * np.finfo(float).eps > ACCURACY else None
+    return condition if not condition * np.finfo(float).eps <= ACCURACY else None  # NaN counts as ill-conditioned
 
 
 def resolvent_trace(Ac, weights: np.ndarray | None = None) -> tuple[float, float]:

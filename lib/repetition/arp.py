@@ -212,6 +212,14 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
         ``ζn <= 1`` and a large component's spectral radius is within
         rounding of ``sqrt(ζn)``.
 
+    Warns
+    -----
+    ConditioningWarning
+        When the series is close to diverging, so that rounding may cost
+        more than ``1e-8`` relative accuracy (the condition number of the
+        solves, and the accuracy to expect, are in the message); as
+        :func:`repetition_rate` does near ``ρ = 1``.
+
     Notes
     -----
     Book, Chapter 7, eq. ``eq-arp-closed``. The terms of both series are

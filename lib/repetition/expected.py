@@ -64,6 +64,13 @@ def _visits(chain, pi: np.ndarray) -> np.ndarray:
     if T.size == 0:
         return v
     x, y = _sparse_rate.resolvent_solve(_linalg.submatrix(chain.P, T), pi[T])
+    if not (np.all(np.isfinite(y)) and np.all(y >= 0) and np.all(np.isfinite(x))):
+        # v = π (I + P + P² + ...) >= π >= 0: a negative or non-finite solution has no correct digit
+        raise FloatingPointError(
+            f"expected visits: I - P is singular to working precision on the {T.size} reachable tokens "
+            f"(the solve gives {float(np.min(y))!r}, but visits are >= 0): rows whose sums fall short of 1 by "
+            "less than about 1e-16 cannot be told from rows that sum to 1; the expected length is beyond 1/ε"
+        )
     _warn_conditioning("expected visits: (I - P) is nearly singular on the reachable tokens", float(np.max(np.abs(x))))
     v[T] = y
     return v
@@ -109,6 +116,10 @@ def expected_visits(P, start=None) -> np.ndarray:
         As :func:`repetition.as_transition_matrix` for invalid ``P``; for a
         ``start`` of the wrong shape or dtype, with negative or non-finite
         entries, or not summing to 1.
+    FloatingPointError
+        When ``I - P`` on the reachable tokens is singular to working
+        precision, so that the solve returns negative visits (rows that fall
+        short of 1 by less than about 1e-16, an expected length beyond 1/ε).
 
     Warns
     -----
@@ -223,6 +234,9 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
     ------
     TypeError, ValueError
         For invalid ``P``, ``start``, ``token_lengths`` or ``K``.
+    FloatingPointError
+        As :func:`expected_visits`, when the visits cannot be computed in
+        double precision.
 
     Warns
     -----
