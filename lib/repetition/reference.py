@@ -49,6 +49,8 @@ __all__ = [
     "high_precision_repetition_rate",
     "high_precision_spectral_radius",
     "exact_elimination_round",
+    "exact_expected_repeats",
+    "enumerated_repeats",
 ]
 
 
@@ -1067,3 +1069,137 @@ def exact_elimination_round(A, D, J) -> tuple[list, list, object]:
     ]
     gain = sum((Dt[j][j] * f[j] for j in J), 0)
     return A_new, D_new, gain
+
+
+def exact_expected_repeats(P, start, K: int | None = None):
+    """Expected visits and expected repeats of a decoder run to its end token, in exact arithmetic (sympy).
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Exact entries (Fractions, ints, sympy numbers or symbols), rows
+        summing to at most 1, with ``ρ(P) < 1`` (every token reaches the end
+        token).
+    start : sequence of length n
+        The start distribution ``π``, exact entries.
+    K : int, optional
+        Also return ``M_k`` for ``k = 1..K``.
+
+    Returns
+    -------
+    (list, sympy expression, list or None)
+        ``v = πᵀ (I - P)^{-1}`` (book, Chapter 8, eq. ``eq-visits``), ``M =
+        Σ_i v_i [A (I - A)^{-1}]_ii`` with ``A = P ⊙ P`` (theorem
+        ``thm-expected-repeats``) and the terms ``M_k = Σ_i v_i (A^k)_ii``,
+        from sympy's exact inverses: the reference for
+        :func:`repetition.expected_visits` and
+        :func:`repetition.expected_repeats`.
+
+    Raises
+    ------
+    ValueError
+        If ``I - P`` is singular (some token never reaches the end token).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> p = sympy.Symbol("p", positive=True)
+    >>> v, M, terms = exact_expected_repeats([[p]], [1], K=2)
+    >>> sympy.simplify(v[0] - 1 / (1 - p)), sympy.simplify(M - p**2 / ((1 - p) * (1 - p**2)))
+    (0, 0)
+    >>> [sympy.simplify(term * (1 - p)) for term in terms]
+    [p**2, p**4]
+    """
+    import sympy
+
+    Pm = sympy.Matrix(_rows(P))
+    n = Pm.shape[0]
+    eye = sympy.eye(n)
+    if sympy.simplify((eye - Pm).det()) == 0:
+        raise ValueError("I - P is singular: some token never reaches the end token, and v is infinite")
+    v = sympy.Matrix([list(start)]) * (eye - Pm).inv()
+    A = Pm.applyfunc(lambda x: x**2)
+    d = (A * (eye - A).inv()).diagonal()
+    M = sympy.simplify(sum((v[i] * d[i] for i in range(n)), sympy.Integer(0)))
+    terms = None
+    if K is not None:
+        powers = [A**k for k in range(1, K + 1)]
+        terms = [sympy.simplify(sum((v[i] * X[i, i] for i in range(n)), sympy.Integer(0))) for X in powers]
+    return [sympy.simplify(x) for x in v], M, terms
+
+
+def enumerated_repeats(P, start, m: int):
+    """Expected immediate repeats within the first m positions, by enumerating every prefix; a bound on the rest.
+
+    Parameters
+    ----------
+    P : matrix of shape (n, n)
+        Exact entries (Fractions or ints), entries >= 0 and rows summing to
+        at most 1, with ``ρ(P) < 1``; the missing mass of row ``i`` is the
+        probability of the end token after token ``i``.
+    start : sequence of length n
+        The start distribution ``π`` of the first token, exact entries.
+    m : int
+        Prefix length (>= 1): every prefix ``y_0 ... y_{l-1}``, ``l <= m``,
+        of positive probability is enumerated.
+
+    Returns
+    -------
+    (Fraction, Fraction)
+        ``partial``: the expected number of events ``(t, k)``, ``k >= 1``,
+        with ``t + 2k <= m - 1`` (the segment ``y_t ... y_{t+2k}`` reads
+        ``w_1 ... w_k w_1 ... w_k w_1`` and lies in the first m positions),
+        each counted in the prefix that ends at its last position and
+        weighted by that prefix's probability ``π(y_0) Π_t P[y_{t-1}, y_t]``.
+        ``bound``: an upper bound on the expected number of the other events:
+        at most ``⌊e/2⌋`` events end at position ``e`` (one per length), and
+        position ``e`` is reached with probability ``πᵀ P^e 1``, so the rest
+        is at most ``½ Σ_{e>=m} e πᵀ P^e 1 = ½ πᵀ P^m (m N + P N²) 1`` with
+        ``N = (I - P)^{-1}``. The expected number of repeats in one sequence
+        generated until the end token lies in ``[partial, partial + bound]``.
+
+    Raises
+    ------
+    ValueError
+        If ``m < 1``, or ``I - P`` is singular (the bound is then infinite).
+
+    Notes
+    -----
+    The independent check of book, Chapter 8, theorem
+    ``thm-expected-repeats``: events are found by comparing tokens, as in
+    the definition ``def-repeated-subsequence``, and no matrix formula for
+    them is used. The cost grows like the number of prefixes of positive
+    probability.
+
+    Examples
+    --------
+    One token that follows itself with probability 1/2: the expected number
+    of repeats is ``p² / ((1 - p)(1 - p²)) = 2/3``.
+
+    >>> from fractions import Fraction as F
+    >>> partial, bound = enumerated_repeats([[F(1, 2)]], [1], 20)
+    >>> partial <= F(2, 3) <= partial + bound, float(bound) < 1e-4
+    (True, True)
+    """
+    import sympy
+
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise ValueError(f"m must be an integer >= 1, got {m!r}")
+    rows = [[Fraction(x) for x in row] for row in _rows(P)]
+    n = len(rows)
+    pi = [Fraction(x) for x in start]
+    partial = Fraction(0)
+    stack = [((i,), pi[i]) for i in range(n) if pi[i] != 0]
+    while stack:
+        y, prob = stack.pop()
+        e = len(y) - 1  # count the events whose last position is e
+        partial += prob * sum(1 for k in range(1, e // 2 + 1) if y[e - 2 * k : e - k + 1] == y[e - k :])
+        if len(y) < m:
+            stack.extend((y + (j,), prob * rows[y[-1]][j]) for j in range(n) if rows[y[-1]][j] != 0)
+    Pm = sympy.Matrix(rows)
+    if (sympy.eye(n) - Pm).det() == 0:
+        raise ValueError("I - P is singular: sequences need not end, and the rest is unbounded")
+    N = (sympy.eye(n) - Pm).inv()
+    ones = sympy.ones(n, 1)
+    rest = sympy.Matrix([pi]) * Pm**m * (m * N + Pm * N * N) * ones / 2
+    return partial, Fraction(str(rest[0, 0]))
