@@ -170,3 +170,34 @@ def test_zeta_is_exact_under_greedy_support():
     assert rep.zeta_estimate_term(P, 3) == (3 * 0.125) ** 2
     assert rep.zeta_estimate_term(P, 3) == 3 * rep.repetition_terms(P, 3)[-1]  # 3 rotations of one cycle
     assert rep.lower_bound_table(P, 3).zeta == 1 / 3
+
+
+# ---------------------------------------------------------------- the blocked, threaded products (speed, not values)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocked_products_and_diagonals_are_identical_to_the_plain_ones(monkeypatch, threads):
+    # lower_bound_table's powers go through column blocks on several threads: every entry must be the same
+    # sum in the same order as scipy's X @ D and the plain row-block loop, so no printed digit can move
+    from repetition import _linalg
+
+    monkeypatch.setattr(_linalg, "BLOCK_THREADS", threads)
+    rng = np.random.default_rng(7)
+    n = 300  # more than two blocks of 64 columns and of 256 rows
+    X = sp.random_array((n, n), density=0.05, random_state=rng, format="csr")
+    D = rng.random((n, n))
+    assert np.array_equal(_linalg.sparse_times_dense(X, D), X @ D)
+    B = sp.csr_array((X > 0).astype(np.int64))
+    big = rng.integers(0, 2**40, size=(n, n))  # int64 limbs: exact, as in the walk counts
+    assert np.array_equal(_linalg.sparse_times_dense(B, big), B @ big)
+    Y = rng.random((n, n))
+    plain = np.array([(D[i] * Y[:, i]).sum() for i in range(n)])  # numpy's pairwise sum of one row, as before
+    assert np.array_equal(_linalg.diag_of_product(D, Y), plain)
+    P = rep.transition_matrix(sp.csr_array((rng.random((n, n + 1)) < 0.05) * rng.integers(1, 5, (n, n + 1))))
+    fresh = rep.lower_bound_table(rep.BigramChain(P), 6)
+    monkeypatch.setattr(_linalg, "BLOCK_THREADS", 1)
+    monkeypatch.setattr(_linalg, "sparse_times_dense", lambda X, D: np.asarray(X @ D))
+    before = rep.lower_bound_table(rep.BigramChain(P), 6)
+    for field in ("exact", "trace_P", "trace_P2k", "per_row", "paper_nk", "zeta_rows"):
+        assert np.array_equal(getattr(fresh, field), getattr(before, field)), field
+    assert fresh.walk_count == before.walk_count and fresh.max_walks_through == before.max_walks_through
