@@ -117,3 +117,21 @@ def test_never_ending_decoders_are_refused():
         reference.exact_expected_repeats(swap, [1, 0])
     with pytest.raises(ValueError, match="singular"):
         reference.enumerated_repeats(swap, [1, 0], 3)
+
+
+@pytest.mark.parametrize(
+    "P, start, message",
+    [
+        ([[F(1, 2), F(1, 2)]], [1], "square"),
+        (P_RAT, [F(1, 2), F(1, 2)], "one entry per token"),
+        ([[F(-1, 2), F(1, 2)], [0, 0]], [1, 0], "entries >= 0"),
+        ([[F(3, 4), F(1, 2)], [0, 0]], [1, 0], "sum to at most 1"),
+        (P_RAT, [F(1, 2), F(1, 2), F(1, 2)], "start must sum to 1"),
+        (P_RAT, [F(3, 2), F(-1, 2), 0], "start must have entries >= 0"),
+    ],
+)
+def test_not_a_decoder_is_refused(P, start, message):
+    with pytest.raises(ValueError, match=message):
+        reference.exact_expected_repeats(P, start)
+    with pytest.raises(ValueError, match=message):
+        reference.enumerated_repeats(P, start, 3)

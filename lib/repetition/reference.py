@@ -1098,7 +1098,10 @@ def exact_expected_repeats(P, start, K: int | None = None):
     Raises
     ------
     ValueError
-        If ``I - P`` is singular (some token never reaches the end token).
+        If ``I - P`` is singular (some token never reaches the end token); if
+        ``P`` is not square, or ``start`` not of length n; if a numeric entry
+        of ``P`` or ``start`` is negative, a row of ``P`` sums above 1 or
+        ``start`` does not sum to 1 (symbolic entries are not checked).
 
     Examples
     --------
@@ -1112,6 +1115,7 @@ def exact_expected_repeats(P, start, K: int | None = None):
     """
     import sympy
 
+    _check_exact_decoder(_rows(P), list(start))
     Pm = sympy.Matrix(_rows(P))
     n = Pm.shape[0]
     eye = sympy.eye(n)
@@ -1161,7 +1165,9 @@ def enumerated_repeats(P, start, m: int):
     Raises
     ------
     ValueError
-        If ``m < 1``, or ``I - P`` is singular (the bound is then infinite).
+        If ``m`` is not an integer >= 1, ``I - P`` is singular (the bound is
+        then infinite), or ``P`` and ``start`` are not a decoder and a start
+        distribution (as in :func:`exact_expected_repeats`).
 
     Notes
     -----
@@ -1188,6 +1194,7 @@ def enumerated_repeats(P, start, m: int):
     rows = [[Fraction(x) for x in row] for row in _rows(P)]
     n = len(rows)
     pi = [Fraction(x) for x in start]
+    _check_exact_decoder(rows, pi)
     partial = Fraction(0)
     stack = [((i,), pi[i]) for i in range(n) if pi[i] != 0]
     while stack:
@@ -1203,3 +1210,30 @@ def enumerated_repeats(P, start, m: int):
     ones = sympy.ones(n, 1)
     rest = sympy.Matrix([pi]) * Pm**m * (m * N + Pm * N * N) * ones / 2
     return partial, Fraction(str(rest[0, 0]))
+
+
+def _check_exact_decoder(rows: list, start: list) -> None:
+    """Refuse a non-square ``P``, a ``start`` of the wrong length, and numeric entries that are no decoder."""
+    import sympy
+
+    n = len(rows)
+    if any(len(row) != n for row in rows):
+        raise ValueError(f"P must be square, got rows of lengths {[len(row) for row in rows]}")
+    if len(start) != n:
+        raise ValueError(f"start must have one entry per token (n = {n}), got {len(start)}")
+
+    def numeric(x):
+        x = sympy.sympify(x)
+        return x.is_number, x
+
+    for i, row in enumerate(rows):
+        values = [numeric(x) for x in row]
+        if any(ok and x < 0 for ok, x in values):
+            raise ValueError(f"P must have entries >= 0, row {i} is {row}")
+        if all(ok for ok, _ in values) and sum(x for _, x in values) > 1:
+            raise ValueError(f"rows of P must sum to at most 1, row {i} sums to {sum(x for _, x in values)}")
+    values = [numeric(x) for x in start]
+    if any(ok and x < 0 for ok, x in values):
+        raise ValueError(f"start must have entries >= 0, got {list(start)}")
+    if all(ok for ok, _ in values) and sum(x for _, x in values) != 1:
+        raise ValueError(f"start must sum to 1, got {list(start)} (sum {sum(x for _, x in values)})")
