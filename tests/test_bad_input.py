@@ -481,6 +481,20 @@ BAD_ARGUMENTS = [
         ]
     ],
     ("temperature-huge-fraction", lambda: rep.temperature(P2, Fraction(10**400, 3)), ValueError, "t", ["range of a float"]),
+    # issue 16, second round: integer counts, lengths and sizes beyond int64 were numpy's bare OverflowError
+    # (immediate_repeats) or a Python int that overflowed later (cross_entropy's per-character perplexity)
+    *[
+        (f"{label}-huge-int", call, ValueError, name, ["2^63 - 1"])
+        for label, name, call in [
+            ("immediate_repeats", "K", lambda: rep.immediate_repeats([1, 1, 1], K=10**400)),
+            ("expected_repeats", "K", lambda: rep.expected_repeats(P2, K=10**400)),
+            ("repetition_terms", "K", lambda: rep.repetition_terms(P2, 10**400)),
+            ("sample_to_end", "size", lambda: rep.sample_to_end(P2, 10**400, 0)),
+            ("top_k", "k", lambda: rep.top_k(P2, 10**400)),
+            ("cross_entropy", "separator_length", lambda: rep.cross_entropy(P2, [[0]], token_lengths=[1, 1], separator_length=10**400)),
+        ]
+    ],
+    ("split_sentences-str", lambda: rep.split_sentences("abc"), TypeError, "sequences", ["'abc'", "not a sequence of sentences"]),
     # array arguments: ragged nesting, masked entries, wrong dtypes name the argument
     ("expected_visits-start-ragged", lambda: rep.expected_visits(P2, start=[[0.5], [0.25, 0.25]]), ValueError, "start", ["different lengths"]),
     ("expected_visits-start-masked", lambda: rep.expected_visits(P2, start=np.ma.array([0.5, 0.5], mask=[True, False])), ValueError, "start", ["masked"]),

@@ -249,3 +249,18 @@ def test_sentence_ends_are_counted_and_leave_end_mass():
     assert c.counts.toarray().tolist() == [[0, 2, 1], [1, 0, 2]]
     np.testing.assert_allclose(rep.transition_matrix(c.counts).toarray(), [[0, 2 / 3], [1 / 3, 0]], rtol=1e-15)
     np.testing.assert_allclose(rep.BigramChain(rep.transition_matrix(c.counts)).end_mass, [1 / 3, 2 / 3], rtol=1e-15)
+
+
+def test_add_delta_with_a_huge_smoothing_tends_to_the_uniform_distribution():
+    # issue 16, second round: (n + 1) δ overflowed to inf for δ near the float maximum, so every probability
+    # came out 0 (and the perplexity inf) instead of about 1/(n + 1)
+    for delta in (1e300, 1e308, 1.7976931348623157e308):
+        np.testing.assert_allclose(rep.add_delta([1, 2, 0], 4, n=2, smoothing=delta), [1 / 3] * 3, rtol=1e-15)
+        np.testing.assert_allclose(rep.add_delta([1, 2], 4, n=2, smoothing=delta, end=False), [0.5, 0.5], rtol=1e-15)
+        np.testing.assert_allclose(rep.transition_matrix([[1, 2, 0], [0, 1, 1]], delta), np.full((2, 2), 1 / 3))
+    counts = rep.bigram_counts([["a", "b"], ["b", "a", "a"]])
+    loss = rep.perplexity(counts, [["a", "b", "b"]], smoothing=1e308)
+    # the first token among n = 2 (1/2), then a -> b, b -> b, b -> end among n + 1 = 3 outcomes (1/3 each)
+    assert loss.nats == pytest.approx(math.log(2) + 3 * math.log(3), rel=1e-14)
+    # values below the overflow are unchanged: the quotient of the same two sums as before
+    assert rep.add_delta([1, 2, 0], 4, n=2, smoothing=1.0).tolist() == [2 / 7, 3 / 7, 1 / 7]

@@ -854,3 +854,63 @@ def test_scalars_are_accepted_or_refused_with_the_argument_named(value):
             assert name in str(exc)
         else:
             assert np.all(np.isfinite(out))
+
+
+# A second round of hostile input on the newest functions (issue 16)
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=6), st.integers(1, 8),
+       st.one_of(st.floats(0, 1.7976931348623157e308), st.sampled_from([0.0, 5e-324, 1.0, 1e308])), st.booleans())
+def test_add_delta_is_a_distribution_for_any_smoothing(counts, extra, delta, end):
+    # rows of n + 1 outcomes (or n without the end token): a probability vector summing to 1 for every δ
+    n = len(counts) + extra - (1 if end else 0)
+    outcomes = n + 1 if end else n
+    row = counts + [0] * (outcomes - len(counts))
+    total = sum(row)
+    p = rep.add_delta(row, float(total), n, delta, end=end)
+    assert np.all(np.isfinite(p)) and np.all(p >= 0) and np.all(p <= 1)
+    if total == 0 and delta == 0:
+        assert not p.any()  # a row never seen, unsmoothed: no estimate
+        return
+    assert math.fsum(p.tolist()) == pytest.approx(1.0, abs=8 * outcomes * EPS)
+    exact = [(Fraction(c) + Fraction(delta)) / (total + outcomes * Fraction(delta)) for c in row]
+    np.testing.assert_allclose(p, [float(x) for x in exact], rtol=8 * EPS, atol=0)
+
+
+@given(S.transition_matrices(max_n=8, masses=("substochastic", "mixed")), st.integers(0, 2**32 - 1))
+def test_cross_entropy_is_minus_the_log_likelihood_of_sampled_text(case, seed):
+    # sampled text scored by the model that generated it: nats is -Σ log of the probabilities of the start,
+    # every transition and every end, summed in exact arithmetic; sampled_repeats agrees with immediate_repeats
+    P = case.dense
+    end = np.array([max(0.0, -math.fsum(r.tolist() + [-1.0])) for r in P])
+    try:
+        text = rep.sample_to_end(P, 3, seed, max_length=200)
+    except ValueError as exc:  # sequences that need not end, or run past max_length: refused, and said so
+        assert "end" in str(exc) or "max_length" in str(exc)
+        return
+    loss = rep.cross_entropy(P, text)
+    n = case.n
+    logp = []
+    for s in range(text.offsets.size - 1):
+        y = text.tokens[text.offsets[s]:text.offsets[s + 1]].tolist()
+        logp.append(math.log(1.0 / n))
+        logp += [math.log(P[a, b]) for a, b in zip(y, y[1:])]
+        logp.append(math.log(end[y[-1]]) if end[y[-1]] > 0 else -math.inf)
+    assert loss.tokens == text.tokens.size + text.offsets.size - 1
+    assert loss.nats == pytest.approx(-math.fsum(logp), rel=1e-12, abs=1e-12)
+    totals, by_length = rep.sampled_repeats(text, K=3)  # per sequence: all lengths, and lengths 1..3
+    for s, (a, b) in enumerate(zip(text.offsets, text.offsets[1:])):
+        y = text.tokens[a:b]
+        assert by_length[s].tolist() == rep.immediate_repeats(y, K=3).tolist()
+        assert totals[s] == rep.immediate_repeats(y).sum()
+
+
+@given(st.lists(st.lists(st.integers(0, 5), max_size=3), min_size=2, max_size=30),
+       st.floats(1e-9, 1 - 1e-9), st.integers(0, 2**63 - 1))
+def test_split_sentences_is_a_reproducible_partition(sentences, heldout, seed):
+    train, test = rep.split_sentences(sentences, heldout, seed)
+    assert (train, test) == rep.split_sentences(sentences, heldout, seed)
+    m = len(sentences)
+    assert len(test) == min(max(round(heldout * m), 1), m - 1) and len(train) + len(test) == m
+    ids = {id(s) for s in sentences}
+    assert {id(s) for s in train} | {id(s) for s in test} == ids  # every sentence once, the objects themselves

@@ -260,13 +260,33 @@ def as_nonnegative_matrix(X, name: str = "X"):
     return A
 
 
-def check_positive_int(value, name: str) -> int:
-    """Return ``value`` as an int if it is an integer >= 1, else raise."""
+#: The largest count, length or size the package accepts: numpy sizes arrays and indexes with int64.
+MAX_INT = int(np.iinfo(np.int64).max)
+
+
+def _check_int(value, name: str, low: int) -> int:
+    """``value`` as an int in ``low..2^63 - 1``, else a TypeError or ValueError naming ``name``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {_describe(value)}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        raise TypeError(f"{name} must be an integer >= {low}, got {_describe(value)}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value > MAX_INT:
+        raise ValueError(f"{name} must be an integer in {low}..2^63 - 1 (numpy's int64), got {_describe(value)}")
     return int(value)
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int if it is an integer in ``1..2^63 - 1``, else raise.
+
+    The upper end is numpy's int64 (array sizes, indices, loop counts): a
+    larger Python int would fail inside numpy with a bare OverflowError.
+    """
+    return _check_int(value, name, 1)
+
+
+def check_nonnegative_int(value, name: str) -> int:
+    """Return ``value`` as an int if it is an integer in ``0..2^63 - 1``, else raise (as :func:`check_positive_int`)."""
+    return _check_int(value, name, 0)
 
 
 def check_real(value, name: str, low=None, high=None, *, low_open=True, high_open=False) -> float:

@@ -201,8 +201,9 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
     Raises
     ------
     TypeError, ValueError
-        For a ``heldout`` outside (0, 1), fewer than 2 sentences, or a seed
-        ``numpy.random.default_rng`` refuses.
+        For a ``heldout`` outside (0, 1), fewer than 2 sentences, a bare
+        ``str`` or ``bytes`` as ``sequences`` (its characters are not
+        sentences), or a seed ``numpy.random.default_rng`` refuses.
 
     Examples
     --------
@@ -211,6 +212,11 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
     (3, 2, True)
     """
     heldout = check_real(heldout, "heldout", 0.0, 1.0, low_open=True, high_open=True)
+    if isinstance(sequences, (str, bytes)):
+        raise TypeError(
+            f"sequences is a {type(sequences).__name__} ({sequences[:20]!r}), not a sequence of sentences; "
+            "split the text into sentences first (e.g. text.splitlines())"
+        )
     items = list(sequences)
     m = len(items)
     if m < 2:

@@ -25,7 +25,6 @@ on the same denominator.
 from __future__ import annotations
 
 import math
-import numbers
 from collections import Counter
 from dataclasses import dataclass
 
@@ -41,6 +40,7 @@ from ._validation import (
     as_token_lists,
     check_choice,
     check_dtype,
+    check_nonnegative_int,
     check_positive_int,
     check_real,
 )
@@ -264,8 +264,14 @@ def add_delta(counts, totals, n: int, smoothing: float = 0.0, *, end: bool = Tru
     delta = check_real(smoothing, "smoothing", 0.0, None, low_open=False)
     if not isinstance(end, (bool, np.bool_)):
         raise TypeError(f"end must be True or False, got {end!r}")
-    c = _as_counts(counts, "counts") + delta
-    t = _as_counts(totals, "totals") + (n + 1 if end else n) * delta
+    C, T = _as_counts(counts, "counts"), _as_counts(totals, "totals")
+    m = n + 1 if end else n
+    with np.errstate(over="ignore"):
+        c, t = C + delta, T + m * delta
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(c))):
+        # a huge δ (or total) overflows the sum: the same quotient with both sides divided by s
+        s = max(delta, float(np.max(T, initial=0.0)), float(np.max(C, initial=0.0)))
+        c, t = C / s + delta / s, T / s + m * (delta / s)
     try:
         c, t = np.broadcast_arrays(c, t)
     except ValueError:
@@ -594,11 +600,7 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
     chain = as_chain(P)
     n = chain.n
     pi = as_start(start, n)
-    if isinstance(separator_length, (bool, np.bool_)) or not isinstance(separator_length, numbers.Integral):
-        raise TypeError(f"separator_length must be an integer >= 0, got {separator_length!r}")
-    if separator_length < 0:
-        raise ValueError(f"separator_length must be an integer >= 0, got {separator_length!r}")
-    separator_length = int(separator_length)
+    separator_length = check_nonnegative_int(separator_length, "separator_length")
     lengths = None if token_lengths is None else as_token_lengths(token_lengths, n, integer=True)
     if isinstance(sequences, SampledText):
         ids, offsets = sequences.tokens, sequences.offsets
