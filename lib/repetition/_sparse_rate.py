@@ -17,8 +17,10 @@ Low-degree vertices are eliminated first, many at a time (a greedy
 independent set of the cheapest vertices per round, as in a minimum-degree
 ordering), with sparse matrix products; what remains once elimination would
 fill in is a dense block handled by LAPACK (``_dense_trace``). ``I - A`` is a
-nonsingular M-matrix with a row-diagonally-dominant Schur complement at every
-step, so elimination without pivoting is stable.
+nonsingular M-matrix (``A >= 0``, ``ρ(A) < 1``), and every Schur complement of
+a nonsingular M-matrix is again a nonsingular M-matrix, so every pivot
+``1 - ã_ii`` stays positive and elimination needs no row exchanges (book,
+Chapter 10, theorem ``thm-scale-elimination``).
 
 The same elimination serves three more jobs (:func:`eliminate`):
 
