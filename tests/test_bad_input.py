@@ -463,6 +463,7 @@ BAD_ARGUMENTS = [
     ("split_sentences-heldout=str", lambda: rep.split_sentences(SENTENCES, heldout="0.1"), TypeError, "heldout", ["'0.1'"]),
     ("split_sentences-seed=-1", lambda: rep.split_sentences(SENTENCES, seed=-1), ValueError, "seed", ["-1"]),
     ("split_sentences-seed=True", lambda: rep.split_sentences(SENTENCES, seed=True), TypeError, "seed", ["True"]),
+    ("split_sentences-seed=None", lambda: rep.split_sentences(SENTENCES, seed=None), TypeError, "seed", ["None", "reproducible"]),
     ("add_delta-end", lambda: rep.add_delta([1.0], 2.0, 2, end="no"), TypeError, "end", ["'no'"]),
     # issue 16: integers beyond the float range are refused with a message, never a bare OverflowError
     *[

@@ -187,7 +187,8 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
         least 1 and at most ``m - 1``.
     seed : int or numpy.random.Generator
         Seed of the random choice (``numpy.random.default_rng(seed)``), or a
-        generator.
+        generator. ``None`` (fresh entropy, a different split at every call)
+        is refused: a held-out part must be reproducible.
 
     Returns
     -------
@@ -203,7 +204,8 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
     TypeError, ValueError
         For a ``heldout`` outside (0, 1), fewer than 2 sentences, a bare
         ``str`` or ``bytes`` as ``sequences`` (its characters are not
-        sentences), or a seed ``numpy.random.default_rng`` refuses.
+        sentences), a ``seed`` of None, or a seed ``numpy.random.default_rng``
+        refuses.
 
     Examples
     --------
@@ -221,6 +223,11 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
     m = len(items)
     if m < 2:
         raise ValueError(f"sequences must hold at least 2 sentences to split, got {m}")
+    if seed is None:
+        raise TypeError(
+            "seed must be an int or a numpy.random.Generator, got None (which would draw fresh entropy "
+            "and give a different split at every call); pass a seed to make the split reproducible"
+        )
     rng = as_generator(seed, "seed")
     k = min(max(int(round(heldout * m)), 1), m - 1)
     mask = np.zeros(m, dtype=bool)
