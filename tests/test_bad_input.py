@@ -495,6 +495,17 @@ BAD_ARGUMENTS = [
             ("cross_entropy", "separator_length", lambda: rep.cross_entropy(P2, [[0]], token_lengths=[1, 1], separator_length=10**400)),
         ]
     ],
+    # issue 16, third round: a valid int64 K whose arrays exceed the machine's memory was numpy's MemoryError,
+    # which does not name K
+    *[
+        (f"{label}-K-beyond-memory", call, ValueError, "K", ["K = 1000000000000", "physical memory"])
+        for label, call in [
+            ("immediate_repeats", lambda: rep.immediate_repeats([1, 1, 1], K=10**12)),
+            ("sampled_repeats", lambda: rep.sampled_repeats(rep.SampledText([0, 0], [0, 2]), K=10**12)),
+            ("expected_repeats", lambda: rep.expected_repeats(P2, K=10**12)),
+            ("repetition_terms", lambda: rep.repetition_terms(P2, 10**12)),
+        ]
+    ],
     ("split_sentences-str", lambda: rep.split_sentences("abc"), TypeError, "sequences", ["'abc'", "not a sequence of sentences"]),
     # array arguments: ragged nesting, masked entries, wrong dtypes name the argument
     ("expected_visits-start-ragged", lambda: rep.expected_visits(P2, start=[[0.5], [0.25, 0.25]]), ValueError, "start", ["different lengths"]),
@@ -611,3 +622,19 @@ def test_every_checked_argument_has_a_row():
             if param not in exempt and param not in named:
                 missing.append(f"{fname}({param})")
     assert not missing, f"arguments without a bad-input row: {missing}"
+
+
+def test_memory_rule_for_K_is_the_documented_one(monkeypatch):
+    """K is refused exactly when the arrays that grow with it need more than MEMORY_LIMIT bytes."""
+    from repetition import _validation
+
+    monkeypatch.setattr(_validation, "MEMORY_LIMIT", 1600)
+    assert rep.immediate_repeats([1, 1, 1], K=100).tolist() == [1] + [0] * 99  # 16 bytes per length: 1600
+    with pytest.raises(ValueError, match="K = 101 is too large"):
+        rep.immediate_repeats([1, 1, 1], K=101)
+    assert rep.repetition_terms([[0.5]], 200).size == 200  # 8 bytes per term
+    with pytest.raises(ValueError, match="K = 201 is too large"):
+        rep.repetition_terms([[0.5]], 201)
+    assert rep.expected_repeats([[0.5]], K=66).terms.size == 66  # 8 (2m + 1) bytes per term, m = 1
+    with pytest.raises(ValueError, match="K = 67 is too large"):
+        rep.expected_repeats([[0.5]], K=67)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -287,6 +288,37 @@ def check_positive_int(value, name: str) -> int:
 def check_nonnegative_int(value, name: str) -> int:
     """Return ``value`` as an int if it is an integer in ``0..2^63 - 1``, else raise (as :func:`check_positive_int`)."""
     return _check_int(value, name, 0)
+
+
+def _physical_memory() -> int:
+    """Bytes of physical memory of this machine (``os.sysconf``), or 16 GiB where it is not reported."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 16 * 1024**3
+    return int(total) if total > 0 else 16 * 1024**3
+
+
+#: The most memory the arrays that grow with a count argument (the K of the repetition terms, ...) may
+#: need: the machine's physical memory. A larger need cannot be met, and numpy would fail with a
+#: bare MemoryError (or the operating system would end the process) after accepting the argument.
+MEMORY_LIMIT = _physical_memory()
+
+
+def check_memory(value: int, name: str, bytes_each: int, what: str) -> int:
+    """Return ``value`` if ``value * bytes_each`` bytes fit in :data:`MEMORY_LIMIT`, else a ValueError naming ``name``.
+
+    ``bytes_each`` is what the caller allocates per unit of ``value`` (e.g.
+    ``8`` for one float64 per repeat length, ``8 n`` for a row of ``n`` of
+    them); ``what`` says which arrays, for the message.
+    """
+    need = value * bytes_each
+    if need > MEMORY_LIMIT:
+        raise ValueError(
+            f"{name} = {value} is too large: {what} would need {need / 1024**3:.3g} GiB, more than this "
+            f"machine's {MEMORY_LIMIT / 1024**3:.3g} GiB of physical memory; choose a smaller {name}"
+        )
+    return value
 
 
 def check_real(value, name: str, low=None, high=None, *, low_open=True, high_open=False) -> float:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _linalg, _sparse_rate
-from ._validation import as_start, as_token_lengths, check_positive_int
+from ._validation import as_start, as_token_lengths, check_memory, check_positive_int
 from .chain import as_chain
 from .rate import ConditioningWarning
 
@@ -233,7 +233,10 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
     Raises
     ------
     TypeError, ValueError
-        For invalid ``P``, ``start``, ``token_lengths`` or ``K``.
+        For invalid ``P``, ``start``, ``token_lengths`` or ``K``; a ``K``
+        whose terms would need more than the machine's physical memory
+        (``8 K (2m + 1)`` bytes, m the size of the largest component of
+        ``A``) is refused with a ValueError.
     FloatingPointError
         As :func:`expected_visits`, when the visits cannot be computed in
         double precision.
@@ -282,6 +285,9 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
     lengths = None if token_lengths is None else as_token_lengths(token_lengths, n, integer=False)
     if K is not None:
         K = check_positive_int(K, "K")
+        largest = max((idx.size for idx in chain.hadamard_components), default=0)
+        check_memory(K, "K", 8 * (1 + 2 * largest),
+                     f"the terms M_k and the (K, m) diagonals of the powers of the largest component (m = {largest})")
     v = _visits(chain, pi)
     finite = bool(np.all(np.isfinite(v)))
     blocks = [(idx, Ac) for idx, Ac in chain.blocks() if v[idx[0]] > 0]  # components reached from π

@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _repeats
-from ._validation import check_positive_int
+from ._validation import check_memory, check_positive_int
 from .sampling import SampledText
 
 __all__ = ["rep_w", "rep_r", "seq_rep_n", "seq_rep_pooled", "immediate_repeats", "sampled_repeats"]
@@ -293,7 +293,9 @@ def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
         For a non-integer ``K``, a bare ``str``, or tokens that are neither
         strings nor integers.
     ValueError
-        For ``K < 1`` or a ``tokens`` array that is not one-dimensional.
+        For ``K < 1``, a ``K`` whose counts (16 bytes per length) would not
+        fit in the machine's physical memory, or a ``tokens`` array that is
+        not one-dimensional.
 
     Examples
     --------
@@ -307,7 +309,7 @@ def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
     """
     y = _as_token_ids(tokens)
     if K is not None:
-        K = check_positive_int(K, "K")
+        K = check_memory(check_positive_int(K, "K"), "K", 16, "the counts by length (16 bytes per length)")
     width = K if K is not None else max((y.size - 1) // 2, 0)
     if width == 0:
         return np.zeros(0, dtype=np.int64)
@@ -340,9 +342,11 @@ def sampled_repeats(text: SampledText, K: int | None = None) -> tuple[np.ndarray
         If ``text`` is not a :class:`repetition.SampledText` or ``K`` not an
         integer.
     ValueError
-        If ``K < 1``, or the text is so repetitive that counting it would
-        examine more than 5e7 pairs of equal q-grams (long loops repeated over
-        and over; count fewer or shorter sequences).
+        If ``K < 1``, ``K`` is so large that the counts by length
+        (``16 m K`` bytes) would not fit in the machine's physical memory,
+        or the text is so repetitive that counting it would examine more
+        than 5e7 pairs of equal q-grams (long loops repeated over and over;
+        count fewer or shorter sequences).
 
     Examples
     --------
@@ -355,9 +359,10 @@ def sampled_repeats(text: SampledText, K: int | None = None) -> tuple[np.ndarray
     """
     if not isinstance(text, SampledText):
         raise TypeError(f"text must be a SampledText (from sample_to_end), got {type(text).__name__}")
-    if K is not None:
-        K = check_positive_int(K, "K")
     m = len(text)
+    if K is not None:
+        K = check_memory(check_positive_int(K, "K"), "K", 16 * max(m, 1),
+                         f"the counts by length of {m} sequences (16 bytes per sequence and length)")
     seqs, ks, events = _repeats.repeat_runs(np.asarray(text.tokens, dtype=np.int64),
                                             np.asarray(text.offsets, dtype=np.int64))
     totals = np.bincount(seqs, weights=events, minlength=m).astype(np.int64)

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _linalg, _sparse_rate
-from ._validation import check_positive_int, check_real
+from ._validation import check_memory, check_positive_int, check_real
 from .chain import as_chain
 
 __all__ = ["repetition_rate", "repetition_terms", "repetition_rate_series", "SeriesResult", "ConditioningWarning"]
@@ -140,7 +140,10 @@ def repetition_terms(P, K: int) -> np.ndarray:
     TypeError
         If ``K`` is not an integer, or ``P`` has a wrong dtype.
     ValueError
-        If ``K < 1`` or ``P`` is invalid.
+        If ``K < 1``, ``P`` is invalid, or the arrays that grow with ``K``
+        (``8 K`` bytes, ``8 K (m + 1)`` with a component of m tokens above
+        the 2 GiB of m x m powers) would not fit in the machine's physical
+        memory.
 
     Examples
     --------
@@ -149,6 +152,9 @@ def repetition_terms(P, K: int) -> np.ndarray:
     """
     chain = as_chain(P)
     K = check_positive_int(K, "K")
+    # the terms, and the (K, m) diagonals of a component whose m x m powers are formed by blocks of rows
+    m = max((idx.size for idx in chain.hadamard_components if 3 * 8 * idx.size**2 > _linalg.POWER_MEMORY), default=0)
+    check_memory(K, "K", 8 * (1 + m), "the terms" + (f" and the diagonals of the powers of a component of {m} tokens" if m else ""))
     terms = np.zeros(K, dtype=np.float64)
     for idx, Ac in chain.blocks():
         m = idx.size
