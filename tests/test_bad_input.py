@@ -548,6 +548,7 @@ BAD_ARGUMENTS = [
     # the paper's Theorem 2 as printed
     ("paper_theorem2-delta<0", lambda: rep.paper_theorem2(P2, -0.1), ValueError, "delta", ["-0.1"]),
     ("paper_theorem2-delta=str", lambda: rep.paper_theorem2(P2, "0.1"), TypeError, "delta", ["'0.1'"]),
+    ("paper_theorem2-delta-at-divergence", lambda: rep.paper_theorem2(np.full((9, 9), 1 / 9), float(np.sqrt(72 / 73))), ValueError, "delta", ["0.99312706632", "cannot be decided exactly"]),
     ("paper_perturbed_arp-K=0", lambda: rep.paper_perturbed_arp(P2, 0.1, 0, 3, RNG(0)), ValueError, "K", ["0"]),
     ("paper_perturbed_arp-size=0", lambda: rep.paper_perturbed_arp(P2, 0.1, 2, 0, RNG(0)), ValueError, "size", ["0"]),
     ("paper_perturbed_arp-rng", lambda: rep.paper_perturbed_arp(P2, 0.1, 2, 3, "a"), TypeError, "rng", ["'a'"]),

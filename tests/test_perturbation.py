@@ -1,6 +1,8 @@
 """Unit tests of the perturbed bigram (Chapter 9, theorem thm-ar-perturbed)."""
 
 import itertools
+import math
+import warnings
 
 import numpy as np
 import pytest
@@ -187,6 +189,53 @@ def test_paper_theorem2_divergent_cases_are_inf():
     # ARP finite, but δ so large that the second moments diverge (ρ(P⊗P + δ² uuᵀ) >= ζn)
     t2 = paper_theorem2([[0.5, 0.5], [0.5, 0.5]], 1.5)
     assert np.isfinite(t2.arp_printed) and t2.mean_square == np.inf
+
+
+def test_paper_theorem2_decides_divergence_exactly():
+    # ρ(P)² = 1 - 2^-53 < ζn = 1: the series converges (exactly), although eigenvalues in floating point
+    # put ρ(P)² at 1; ARP_printed = 2x/(1 - x), x = 1 - 2^-53, with a ConditioningWarning, not inf
+    x = 1.0 - 2.0**-53
+    with pytest.warns(rep.ConditioningWarning, match="condition number about .* relative accuracy"):
+        t2 = paper_theorem2([[0.0, 1.0], [x, 0.0]], 0.0)
+    assert t2.arp_printed == pytest.approx(2 * x / (1 - x), rel=1e-6)
+    # ρ(P)² = ζn exactly: inf
+    assert paper_theorem2([[0.0, 1.0], [1.0, 0.0]], 0.0).arp_printed == np.inf
+    # the second moments diverge exactly when δ² >= 2/3 for P = J/2 (uᵀ(2I - P⊗P)^{-1}u = 3/2): the
+    # floating-point criterion is within rounding there, so the exact test decides, on both sides
+    P = [[0.5, 0.5], [0.5, 0.5]]
+    delta = float(np.sqrt(2 / 3))
+    for step in range(-3, 4):
+        d = delta
+        for _ in range(abs(step)):
+            d = float(np.nextafter(d, np.inf if step > 0 else -np.inf))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rep.ConditioningWarning)
+            diverges = paper_theorem2(P, d).mean_square == np.inf
+        assert diverges == (Fraction(d) ** 2 >= Fraction(2, 3)), d
+    # above n = 8 the exact test is refused, with a message naming delta
+    with pytest.raises(ValueError, match="delta = .* within rounding of divergence"):
+        paper_theorem2(np.full((9, 9), 1 / 9), float(np.sqrt(72 / 73)))
+
+
+@pytest.mark.parametrize("n", [3, 12])  # scipy's Stein solver: direct (n < 10) and bilinear
+def test_paper_theorem2_near_divergence_warns_conditioning_not_scipy(n):
+    # ρ(P)² = 1 - 2^-53 < ζn = 1 on a cycle: scipy's solvers warned LinAlgWarning (and, for the bilinear
+    # route, a RuntimeWarning); the package warns its own ConditioningWarning, with the accuracy to expect
+    P = np.roll(np.eye(n), 1, axis=1)
+    P[0, 1] = 1.0 - 2.0**-53
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t2 = paper_theorem2(P, 1e-9)
+    kinds = {type(w.message) for w in caught}
+    assert kinds == {rep.ConditioningWarning}, kinds
+    assert all("relative accuracy" in str(w.message) for w in caught)
+    # P^L = x^(L/n) I for L = lcm(2, n), and Tr(P^(2k)) = 0 unless L | 2k: ARP = n y / (1 - y), y = x^(L/n)
+    y = Fraction(1 - 2.0**-53) ** (math.lcm(2, n) // n)
+    assert t2.arp_printed == pytest.approx(float(n * y / (1 - y)), rel=1e-6)
+    # well inside the domain: no warning at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paper_theorem2(np.full((5, 5), 0.19), 0.1)
 
 
 def test_paper_theorem2_rejects_bad_arguments():

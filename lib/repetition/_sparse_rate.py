@@ -36,6 +36,7 @@ The same elimination serves three more jobs (:func:`eliminate`):
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -241,6 +242,26 @@ def ill_conditioned(growth: float) -> float | None:
     """
     condition = 2.0 * growth
     return condition if not condition * np.finfo(float).eps <= ACCURACY else None  # NaN counts as ill-conditioned
+
+
+def warn_conditioning(what: str, growth: float, stacklevel: int = 3) -> None:
+    """Warn ``what``, the condition number ``2 growth`` and the relative accuracy to expect, if :func:`ill_conditioned`.
+
+    The one wording of the package's :class:`repetition.ConditioningWarning`
+    (NaN counts as ill-conditioned); ``stacklevel`` as for
+    :func:`warnings.warn`, counted from this function (3: the caller of the
+    public function that calls this one).
+    """
+    condition = ill_conditioned(growth)
+    if condition is not None:
+        from .rate import ConditioningWarning  # rate imports this module
+
+        warnings.warn(
+            f"{what} (condition number about {condition:.1e}); expect about "
+            f"{condition * np.finfo(float).eps:.0e} relative accuracy",
+            ConditioningWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def resolvent_trace(Ac, weights: np.ndarray | None = None) -> tuple[float, float]:

@@ -26,7 +26,6 @@ never from a nearly singular solve.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,20 +33,8 @@ import numpy as np
 from . import _linalg, _sparse_rate
 from ._validation import as_start, as_token_lengths, check_memory, check_positive_int
 from .chain import as_chain
-from .rate import ConditioningWarning
 
 __all__ = ["expected_visits", "ExpectedRepeats", "expected_repeats"]
-
-
-def _warn_conditioning(what: str, growth: float) -> None:
-    condition = _sparse_rate.ill_conditioned(growth)
-    if condition is not None:
-        warnings.warn(
-            f"{what}: the condition number is about {condition:.1e}; expect about "
-            f"{condition * np.finfo(float).eps:.0e} relative accuracy",
-            ConditioningWarning,
-            stacklevel=3,
-        )
 
 
 # ---------------------------------------------------------------- expected visits
@@ -71,7 +58,7 @@ def _visits(chain, pi: np.ndarray) -> np.ndarray:
             f"(the solve gives {float(np.min(y))!r}, but visits are >= 0): rows whose sums fall short of 1 by "
             "less than about 1e-16 cannot be told from rows that sum to 1; the expected length is beyond 1/ε"
         )
-    _warn_conditioning("expected visits: (I - P) is nearly singular on the reachable tokens", float(np.max(np.abs(x))))
+    _sparse_rate.warn_conditioning("expected visits: (I - P) is nearly singular on the reachable tokens", float(np.max(np.abs(x))))
     v[T] = y
     return v
 
@@ -308,7 +295,7 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
             part, growth = _sparse_rate.resolvent_trace(Ac, v[idx])
             value += part
             worst = max(worst, growth)
-        _warn_conditioning("expected repeats: ρ(P ⊙ P) is close to 1 on a reachable component", worst)
+        _sparse_rate.warn_conditioning("expected repeats: ρ(P ⊙ P) is close to 1 on a reachable component", worst)
         tokens = float(np.sum(v))
     per_token = value / tokens if finite else math.nan
     characters = per_character = None

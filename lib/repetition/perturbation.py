@@ -14,12 +14,15 @@ the perturbed chain for a Monte Carlo estimate (:func:`perturbed_chains`,
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import scipy.linalg as sla
 
-from . import _linalg
+from . import _arp_closed, _linalg, _sparse_rate
 from ._validation import (
     ROW_SUM_TOLERANCE,
     as_array,
@@ -501,9 +504,72 @@ def _positive_deviations(a):
     return float(arr) if arr.ndim == 0 else arr
 
 
-def _stein(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """The solution Z of ``Z - X Z Xᵀ = Y`` (``ρ(X) < 1``)."""
-    return sla.solve_discrete_lyapunov(X, Y)
+#: Most doublings of :func:`_doubling_sums` (``X^(2^80)`` is negligible for every ``ρ(X) < 1 - 2^-60``).
+_MAX_DOUBLINGS = 80
+
+
+def _doubling_sums(X: np.ndarray, Ys: list[np.ndarray], stein: bool) -> list[np.ndarray]:
+    """``Σ_(k>=0) X^k Y X^kᵀ`` (``stein``) or ``Σ_(k>=0) X^k Y`` for each ``Y`` in ``Ys``; ``X, Y >= 0``, ``ρ(X) < 1``.
+
+    By doubling: with ``A = X^(2^j)`` and ``Z`` the first ``2^j`` terms,
+    ``Z <- Z + A Z Aᵀ`` (or ``Z + A Z``) and ``A <- A²``. Every update adds
+    products of nonnegative numbers, so nothing cancels, and the rest of the
+    series is ``A Z_∞ Aᵀ`` (or ``A Z_∞``): once ``||A||_∞ ||Aᵀ||_∞`` (or
+    ``||A||_∞``) is below a quarter of the unit roundoff, it is below the
+    rounding of the sum. Calls no solver that warns (scipy's Stein and
+    linear solvers emit LinAlgWarning near ``ρ(X) = 1``; the callers judge
+    the conditioning themselves). Raises FloatingPointError when ``ρ(X)`` is
+    within rounding of 1 (no convergence in :data:`_MAX_DOUBLINGS` doublings).
+    """
+    A = np.array(X, dtype=np.float64)
+    Zs = [np.array(Y, dtype=np.float64) for Y in Ys]
+    tiny = np.finfo(float).eps / 4
+    for _ in range(_MAX_DOUBLINGS):
+        rows = float(A.sum(axis=1).max())
+        rest = rows * float(A.sum(axis=0).max()) if stein else rows
+        if not math.isfinite(rest):
+            break
+        if rest <= tiny:
+            return Zs
+        Zs = [Z + A @ Z @ A.T if stein else Z + A @ Z for Z in Zs]
+        A = A @ A
+    raise FloatingPointError(
+        "the series of Theorem 2 do not converge in double precision: ρ(P)² is within rounding of ζn "
+        "(or its powers overflow), so they cannot be summed"
+    )
+
+
+#: Below this distance of ``δ² uᵀ(ζn I - Φ)^{-1} u`` from 1, :func:`paper_theorem2` decides in exact arithmetic.
+_CRITERION_MARGIN = 1e-6
+
+
+def _second_moments_diverge(P: np.ndarray, c, delta: float, g: float) -> bool:
+    """Exactly whether ``ρ(P ⊗ P + δ² u uᵀ) >= ζn`` (``u = vec(I)``), given ``ρ(P)² < ζn``.
+
+    ``g = uᵀ(ζn I - Φ)^{-1} u`` in floating point, a sum of nonnegative terms;
+    the rank-one criterion ``δ² g >= 1`` decides when it is not within
+    :data:`_CRITERION_MARGIN` of 1. Otherwise the Z-matrix ``ζn I - Ψ`` is
+    tested exactly (rational pivots; a nonsingular M-matrix exactly when all
+    are positive) up to ``n² = 80`` states, and the call is refused above.
+    """
+    d2g = delta * delta * g
+    if abs(d2g - 1.0) > _CRITERION_MARGIN:
+        return d2g >= 1.0
+    n = P.shape[0]
+    if n * n > _arp_closed.EXACT_PIVOT_LIMIT:
+        raise ValueError(
+            f"delta = {delta!r} puts the second moments of ARP' within rounding of divergence "
+            f"(δ² uᵀ(ζn I - P⊗P)^{{-1}} u = {d2g!r}); whether they diverge cannot be decided exactly at "
+            f"n = {n} (the exact test is limited to n² <= {_arp_closed.EXACT_PIVOT_LIMIT} states)"
+        )
+    d2 = Fraction(delta) ** 2
+    exact = [[Fraction(float(a)) for a in row] for row in P]
+    diagonal = {i * (n + 1) for i in range(n)}
+    rows = []
+    for i, j in itertools.product(range(n), repeat=2):
+        row = [(k * n + m, exact[i][k] * exact[j][m]) for k in range(n) for m in range(n)]
+        rows.append([(col, a + (d2 if i * n + j in diagonal and col in diagonal else 0)) for col, a in row])
+    return not _arp_closed._m_matrix_pivots_positive(rows, Fraction(c), squared=False)
 
 
 def paper_theorem2(P, delta: float) -> PaperTheorem2:
@@ -528,7 +594,21 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     Raises
     ------
     TypeError, ValueError
-        For invalid ``P`` or ``delta``, or ``n > 3000``.
+        For invalid ``P`` or ``delta``, or ``n > 3000``; ValueError also when
+        ``δ`` is within rounding of the divergence of the second moments and
+        ``n > 8`` (not decidable exactly).
+    FloatingPointError
+        When ``ρ(P)² < ζn`` but within rounding of it, so that the series
+        cannot be summed in double precision.
+
+    Warns
+    -----
+    ConditioningWarning
+        When rounding may cost more than about 1e-8 relative accuracy: the
+        condition number is estimated as ``2 ||(I - P²/ζn)^{-1}||_∞`` for
+        ``ARP_printed``, and for the mean square as twice the largest of
+        its square and ``1 / (1 - δ² uᵀ(ζn I - Φ)^{-1} u)`` (the distance
+        to the divergence of the second moments).
 
     Notes
     -----
@@ -545,7 +625,16 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     finite when ``ρ(Ψ) < c``, which is decided by the rank-one criterion
     ``δ² uᵀ(cI - Φ)^{-1} u < 1``. ``Ψ²`` is ``Φ²`` plus a rank-two matrix,
     so the Woodbury identity reduces everything to Stein equations
-    ``c² Z - P² Z P²ᵀ = Y`` on n x n matrices: O(n³), never n² x n².
+    ``c² Z - P² Z P²ᵀ = Y`` on n x n matrices: O(n³), never n² x n². They
+    and ``(I - P²/c)^{-1}`` are summed by doubling (sums of nonnegative
+    products, so nothing cancels; O(n³ log(1/(1 - ρ(P)²/c))).
+
+    Divergence is decided exactly: ``ARP_printed`` is ``inf`` exactly when
+    ``ρ(P)² >= ζn`` (the rational test of
+    :func:`repetition.average_repetition_probability`), and the mean square
+    is ``inf`` also when ``ρ(Ψ) >= c``, by the rank-one criterion, in exact
+    rational arithmetic when it is within 1e-6 of deciding the other way
+    (n <= 8; refused above).
 
     Examples
     --------
@@ -566,25 +655,30 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     holds = bool(col < 1.0 and c > 4.0 and n * d2 < 1.0)
     constant = 3.0 * c * d2 / ((c - 4.0) * (c - 1.0)) if c > 4.0 else float("nan")
     norm2 = float(sla.svdvals(P, check_finite=False)[0]) ** 2 if n else 0.0
-    P2 = P @ P
-    rho_p2 = float(np.max(np.abs(_linalg.eigvals_scaled(P)))) ** 2
-    if c == 0 or rho_p2 >= c:
+    if c == 0 or not _arp_closed.series_converges(chain):  # exactly ρ(P)² >= ζn
         return PaperTheorem2(c, delta, col, holds, float("inf"), float("inf"), constant, norm2, n)
     eye = np.eye(n)
-    arp = float(np.trace(sla.solve(c * eye - P2, P2, check_finite=False)))
+    X = (P @ P) / c
+    N, = _doubling_sums(X, [eye], stein=False)                  # (I - X)^{-1} = Σ_k X^k >= I
+    arp = float(np.einsum("ij,ji->", X, N))                      # Tr(X (I - X)^{-1}), nonnegative terms
+    growth = float(N.sum(axis=1).max())                          # ||(I - X)^{-1}||_∞
     # ρ(Ψ) < c  <=>  δ² uᵀ(cI - Φ)^{-1} u < 1 (a rank-one update of the M-matrix cI - Φ)
-    if d2 * float(np.trace(_stein(P / np.sqrt(c), eye / c))) >= 1.0:
-        return PaperTheorem2(c, delta, col, holds, arp, float("inf"), constant, norm2, n)
+    g = float(np.trace(_doubling_sums(P / math.sqrt(c), [eye / c], stein=True)[0]))
     if d2 == 0.0:
+        _sparse_rate.warn_conditioning("Theorem 2: ARP_printed is close to diverging", growth)
         return PaperTheorem2(c, delta, col, holds, arp, 0.0, constant, norm2, n)
-    X = P2 / c
-    L = 2.0 * np.linalg.inv(eye - X) - eye
+    if _second_moments_diverge(P, chain.zeta_n, delta, g):
+        _sparse_rate.warn_conditioning("Theorem 2: ARP_printed is close to diverging", growth)
+        return PaperTheorem2(c, delta, col, holds, arp, float("inf"), constant, norm2, n)
+    _sparse_rate.warn_conditioning("Theorem 2: ARP_printed or the mean square is close to diverging",
+                       max(growth, growth**2, 1.0 / (1.0 - d2 * g)))
+    L = 2.0 * N - eye
     # vec(Z) for n x n matrices Z (row-major): Φ vec(Z) = vec(P Z Pᵀ), u = vec(I)
     U = (P @ P.T, eye)                      # Φ u and u
     W = (eye, P.T @ P + n * d2 * eye)         # u and Φᵀu + nδ² u:  Ψ² = Φ² + δ² [Φu, u][u, Φᵀu + nδ²u]ᵀ
-    Y = [_stein(X, Ui / c**2) for Ui in U]                   # (c² - Φ²)^{-1} U
+    Y = _doubling_sums(X, [Ui / c**2 for Ui in U], stein=True)  # (c² - Φ²)^{-1} U
     S = np.eye(2) - d2 * np.array([[np.vdot(Wi, Yj) for Yj in Y] for Wi in W])
-    V = [_stein(X, (Yj @ L.T) / c**2) for Yj in Y]           # (c² - Φ²)^{-1} (I ⊗ L) (c² - Φ²)^{-1} U
+    V = _doubling_sums(X, [(Yj @ L.T) / c**2 for Yj in Y], stein=True)  # (c² - Φ²)^{-1} (I ⊗ L) (c² - Φ²)^{-1} U
     Omega = np.array([[np.vdot(Wi, Vj) for Vj in V] for Wi in W])
     ms = c**2 * d2 * float(np.trace(np.linalg.solve(S, Omega)))
     return PaperTheorem2(c, delta, col, holds, arp, max(ms, 0.0), constant, norm2, n)

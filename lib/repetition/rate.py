@@ -102,14 +102,7 @@ def repetition_rate(P) -> float:
         value, growth = _sparse_rate.resolvent_trace(Ac)
         total += value
         worst = max(worst, growth)
-    condition = _sparse_rate.ill_conditioned(worst)
-    if condition is not None:
-        warnings.warn(
-            f"the spectral radius of P ⊙ P is within about {2 / condition:.1e} of 1 "
-            f"(condition number ~{condition:.1e}); expect R to about {condition * np.finfo(float).eps:.0e} relative accuracy",
-            ConditioningWarning,
-            stacklevel=2,
-        )
+    _sparse_rate.warn_conditioning("repetition rate: the spectral radius of P ⊙ P is close to 1", worst)
     return float(total)
 
 
