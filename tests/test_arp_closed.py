@@ -239,8 +239,28 @@ def test_parseval_aliasing_bound_holds_for_few_nodes(monkeypatch):
     c = G.nnz / 40
     monkeypatch.setattr(_arp_closed, "ALIAS_TOLERANCE", 1e-2)
     N, bound = _arp_closed._parseval_nodes(G, comps, c)
-    rule = _arp_closed._corrected_parseval(G, comps, c)
+    rule = _arp_closed._corrected_parseval(G, comps, c, [])
     assert N < 15 and 0 <= rule - exact <= bound
+
+
+def test_every_route_judges_its_conditioning(monkeypatch):
+    # The pair chain, the Parseval route and the printed route all report a norm to closed_form; with an
+    # accuracy target no computation can meet, every one of them must warn (the Parseval route reported none)
+    P = word_like(40, 1)
+    monkeypatch.setattr(_sparse_rate, "ACCURACY", 1e-30)
+    for limit in (2500, 0):  # the pair chain, then the Parseval route
+        monkeypatch.setattr(_arp_closed, "PAIR_DENSE_LIMIT", limit)
+        with pytest.warns(ConditioningWarning, match="close to diverging .* relative accuracy"):
+            arp(P, "corrected")
+    with pytest.warns(ConditioningWarning, match="close to diverging .* relative accuracy"):
+        arp(P, "printed")
+    # the Parseval route's norm is ||(I - r P)^{-1}||_inf, r = (ζn)^(-1/2), which bounds its resolvent at every node
+    chain = BigramChain(P)
+    growths = []
+    _arp_closed._corrected_parseval(chain.graph, chain.cyclic_components, chain.graph.nnz / 40, growths)
+    r = (chain.graph.nnz / 40) ** -0.5
+    expected = np.abs(np.linalg.inv(np.eye(40) - r * P.toarray())).sum(axis=1).max()
+    assert growths == [pytest.approx(expected, rel=1e-12)]
 
 
 @pytest.mark.parametrize("z", [0.4, 0.4j, -0.35 + 0.1j, -0.4])

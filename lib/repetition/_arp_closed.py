@@ -32,10 +32,12 @@ Parseval's identity instead: with ``f_ik = (P^k)_ii``, ``r = (ζn)^{-1/2}`` and
 trapezoidal rule, which converges geometrically for this periodic analytic
 integrand; the diagonal of the resolvent at each node comes from the
 elimination and a selected inversion
-(:func:`repetition._sparse_rate.selected_diagonal`), without the inverse.
-Since every ``f_ik`` lies in [0, 1], the rule's error is one-signed and
-certified: it overestimates by at most ``2 r^N/(1 - r^N) Σ_k Tr((P/ζn)^k)``,
-an exact nonnegative trace, and N is chosen to make that below
+(:func:`repetition._sparse_rate.selected_diagonal`), without the inverse;
+its conditioning is judged as on the other routes, by a norm that bounds
+the resolvent at every node, ``||(I - rP_C)^{-1}||_∞``. Since every
+``f_ik`` lies in [0, 1], the rule's error is one-signed and certified: it
+overestimates by at most ``2 r^N/(1 - r^N) Σ_k Tr((P/ζn)^k)``, an exact
+nonnegative trace, and N is chosen to make that below
 :data:`ALIAS_TOLERANCE` relative (this route needs ``ζn > 1``).
 
 Convergence (both forms alike). Closed walks stay inside one strongly
@@ -57,7 +59,6 @@ is a nonsingular M-matrix exactly when they are all positive).
 from __future__ import annotations
 
 import math
-import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -66,7 +67,6 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from . import _linalg, _sparse_rate
-from .rate import ConditioningWarning
 
 _block = _linalg.submatrix
 
@@ -279,15 +279,21 @@ def _parseval_nodes(G: sp.csr_array, comps: list[np.ndarray], c: float) -> tuple
     return N, 2.0 * r**N / (1.0 - r**N) * scale
 
 
-def _corrected_parseval(G: sp.csr_array, comps: list[np.ndarray], c: float) -> float:
+def _corrected_parseval(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list) -> float:
     """``Σ_k Σ_i f_ik² r^{2k} = (1/2π) ∫ Σ_i |F_i(r e^{iθ})|² dθ`` by the trapezoidal rule (Parseval).
 
     ``F_i(z) = Σ_k (P^k)_ii z^k = [zP (I - zP)^{-1}]_ii``. The rule overestimates
     by at most the bound of :func:`_parseval_nodes`; by the symmetry
     ``F_i(z̄) = conj(F_i(z))`` only the nodes with ``0 <= θ <= π`` are computed.
+    For the conditioning judged by :func:`closed_form`, as on the other
+    routes, ``||(I - r P_C)^{-1}||_∞`` of each component is appended to
+    ``growths``: for ``P_C >= 0`` and ``|z| = r``, ``|(I - zP_C)^{-1}| <=
+    (I - rP_C)^{-1}`` entrywise (Neumann series), so it bounds the norm of
+    the resolvent at every node.
     """
     N, _ = _parseval_nodes(G, comps, c)
     r = 1.0 / math.sqrt(c)
+    growths.extend(_sparse_rate.resolvent_trace(_block(G, idx) * r)[1] for idx in comps)
     total = 0.0
     for j in range((N + 1) // 2):
         z = r * complex(math.cos(2 * math.pi * j / N), math.sin(2 * math.pi * j / N))
@@ -318,7 +324,7 @@ def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list
                 f"needs {m * m} states and {Pc.nnz**2} entries); use partial sums with repetition.arp_tail_bound"
             )
     if large:
-        total += _corrected_parseval(G, large, c)
+        total += _corrected_parseval(G, large, c, growths)
     return total
 
 
@@ -339,12 +345,6 @@ def closed_form(chain, form: str) -> float:
     else:
         value = float(_corrected(G, comps, G.nnz / n, growths))
     worst = math.nan if any(math.isnan(g) for g in growths) else max(growths, default=0.0)
-    condition = _sparse_rate.ill_conditioned(worst)  # NaN (no correct digit) counts as ill-conditioned
-    if condition is not None:
-        warnings.warn(
-            f"average repetition probability: the series is close to diverging (condition number about "
-            f"{condition:.1e}); expect about {condition * np.finfo(float).eps:.0e} relative accuracy",
-            ConditioningWarning,
-            stacklevel=3,  # the caller of average_repetition_probability
-        )
+    # NaN (no correct digit) counts as ill-conditioned; stacklevel 4: the caller of average_repetition_probability
+    _sparse_rate.warn_conditioning("average repetition probability: the series is close to diverging", worst, 4)
     return value
