@@ -625,9 +625,9 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     finite when ``ρ(Ψ) < c``, which is decided by the rank-one criterion
     ``δ² uᵀ(cI - Φ)^{-1} u < 1``. ``Ψ²`` is ``Φ²`` plus a rank-two matrix,
     so the Woodbury identity reduces everything to Stein equations
-    ``c² Z - P² Z P²ᵀ = Y`` on n x n matrices: O(n³), never n² x n². They
+    ``c² Z - P² Z P²ᵀ = Y`` on n x n matrices, never n² x n². They
     and ``(I - P²/c)^{-1}`` are summed by doubling (sums of nonnegative
-    products, so nothing cancels; O(n³ log(1/(1 - ρ(P)²/c))).
+    products, so nothing cancels), in O(n³ log(1/(1 - ρ(P)²/c))) operations.
 
     Divergence is decided exactly: ``ARP_printed`` is ``inf`` exactly when
     ``ρ(P)² >= ζn`` (the rational test of
@@ -670,8 +670,8 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     if _second_moments_diverge(P, chain.zeta_n, delta, g):
         _sparse_rate.warn_conditioning("Theorem 2: ARP_printed is close to diverging", growth)
         return PaperTheorem2(c, delta, col, holds, arp, float("inf"), constant, norm2, n)
-    _sparse_rate.warn_conditioning("Theorem 2: ARP_printed or the mean square is close to diverging",
-                       max(growth, growth**2, 1.0 / (1.0 - d2 * g)))
+    worst = max(growth, growth**2, 1.0 / (1.0 - d2 * g))
+    _sparse_rate.warn_conditioning("Theorem 2: ARP_printed or the mean square is close to diverging", worst)
     L = 2.0 * N - eye
     # vec(Z) for n x n matrices Z (row-major): Φ vec(Z) = vec(P Z Pᵀ), u = vec(I)
     U = (P @ P.T, eye)                      # Φ u and u
