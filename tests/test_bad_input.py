@@ -504,6 +504,18 @@ BAD_ARGUMENTS = [
             ("sampled_repeats", lambda: rep.sampled_repeats(rep.SampledText([0, 0], [0, 2]), K=10**12)),
             ("expected_repeats", lambda: rep.expected_repeats(P2, K=10**12)),
             ("repetition_terms", lambda: rep.repetition_terms(P2, 10**12)),
+            ("arp_terms", lambda: rep.arp_terms(P2, 10**12)),
+            ("lower_bound_table", lambda: rep.lower_bound_table(P2, 10**12)),
+            ("monte_carlo_repetition_rate", lambda: rep.monte_carlo_repetition_rate(P2, 10**12, 2, 0)),
+            ("monte_carlo_perturbed_rate", lambda: rep.monte_carlo_perturbed_rate(P2, 0.01, 10**12, 2, 0)),
+            ("perturbed_rate_moments", lambda: rep.perturbed_rate_moments(P2, 0.01, 10**12)),
+        ]
+    ],
+    *[
+        (f"{label}-length-beyond-memory", call, ValueError, "length", ["length = 1000000000000", "physical memory"])
+        for label, call in [
+            ("sample_chains", lambda: rep.sample_chains(P2, [0], 10**12, 0)),
+            ("perturbed_chains", lambda: rep.perturbed_chains(P2, 0.01, [0], 10**12, 0)),
         ]
     ],
     ("split_sentences-str", lambda: rep.split_sentences("abc"), TypeError, "sequences", ["'abc'", "not a sequence of sentences"]),

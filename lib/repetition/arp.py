@@ -23,7 +23,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from . import _arp_closed, _linalg, _sparse_rate
-from ._validation import check_choice, check_positive_int
+from ._validation import check_choice, check_memory, check_positive_int
 from .chain import as_chain
 from .frobenius import row_square_sums
 
@@ -76,7 +76,9 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
     Raises
     ------
     TypeError, ValueError
-        For invalid ``P`` or ``K``, or an unknown ``form``.
+        For invalid ``P`` or ``K``, or an unknown ``form``; a ValueError
+        also for a ``K`` whose arrays (``8 K (2n + 4)`` bytes on the dense
+        route, ``24 K`` otherwise) would not fit in physical memory.
 
     Examples
     --------
@@ -89,12 +91,15 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
     chain = as_chain(P)
     K = check_positive_int(K, "K")
     form = check_choice(form, "form", _ARP_FORMS)
+    dense = K > 2 and chain.n <= DENSE_POWER_LIMIT
+    check_memory(K, "K", 8 * (2 * chain.n + 4) if dense else 24,
+                 f"the terms and the (K, {chain.n}) diagonals of the powers" if dense else "the terms")
     P = chain.P
     c = float(chain.zeta_n)
     if c == 0:
         return np.zeros(K)
     ks = np.arange(1, K + 1, dtype=np.float64)
-    if K > 2 and chain.n <= DENSE_POWER_LIMIT:
+    if dense:
         # dense powers (sparse @ dense products for a sparse P), shared with the lower bounds
         diags, squares = chain.power_diagonals(K)
         values = squares if form == "printed" else (diags * diags).sum(axis=1)

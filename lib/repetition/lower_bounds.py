@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from . import _linalg
 from ._linalg import exact_divide as _divide
-from ._validation import check_choice, check_positive_int
+from ._validation import check_choice, check_memory, check_positive_int
 from .arp import arp_terms
 from .chain import as_chain
 from .rate import repetition_terms
@@ -331,7 +331,8 @@ def lower_bound_table(P, K: int, paper: bool = True) -> LowerBoundTable:
         If ``K`` is not an integer or ``paper`` is not a bool, or ``P`` has a
         wrong dtype.
     ValueError
-        If ``K < 1`` or ``P`` is invalid.
+        If ``K < 1``, ``P`` is invalid, or the table's arrays
+        (``8 K (4n + 16)`` bytes) would not fit in physical memory.
 
     Notes
     -----
@@ -349,6 +350,7 @@ def lower_bound_table(P, K: int, paper: bool = True) -> LowerBoundTable:
     if not isinstance(paper, (bool, np.bool_)):
         raise TypeError(f"paper must be True or False, got {paper!r}")
     n = chain.n
+    check_memory(K, "K", 8 * (4 * n + 16), f"the columns and the (K, {n}) diagonals of the powers")
     zn = chain.zeta_n
     diag_P, trace_2k = chain.power_diagonals(K)
     exact = repetition_terms(chain, K)

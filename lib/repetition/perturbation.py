@@ -28,6 +28,7 @@ from ._validation import (
     as_array,
     as_generator,
     check_choice,
+    check_memory,
     check_positive_int,
     check_real,
     check_samples,
@@ -318,7 +319,9 @@ def perturbed_chains(P, delta: float, starts, length: int, rng) -> np.ndarray:
     Raises
     ------
     TypeError, ValueError
-        For invalid ``P``, ``delta``, ``starts``, ``length`` or ``rng``.
+        For invalid ``P``, ``delta``, ``starts``, ``length`` or ``rng``; a
+        ValueError also for a ``length`` whose chains (``8 m (length + 1)``
+        bytes) would not fit in physical memory.
 
     Examples
     --------
@@ -332,6 +335,7 @@ def perturbed_chains(P, delta: float, starts, length: int, rng) -> np.ndarray:
     rng = as_generator(rng)
     n = chain.n
     starts = check_starts(starts, n)
+    check_memory(length, "length", 16 * max(starts.size, 1), f"the {starts.size} chains (int64, m x (length + 1))")
     Y = np.full((starts.size, length + 1), END, dtype=np.int64)
     Y[:, 0] = starts
     for t in range(1, length + 1):
@@ -372,7 +376,9 @@ def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng) -> Mo
     Raises
     ------
     TypeError, ValueError
-        For invalid arguments (``samples < 2`` included).
+        For invalid arguments (``samples < 2`` included); a ValueError also
+        for a ``K`` whose chains (``24 K samples`` bytes) would not fit in
+        physical memory.
 
     Examples
     --------
@@ -382,6 +388,7 @@ def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng) -> Mo
     """
     K = check_positive_int(K, "K")
     samples = check_samples(samples)
+    check_memory(K, "K", 24 * samples, f"the {samples} chains of 2K + 1 tokens (int64)")
     rng = as_generator(rng)
     chain = as_chain(P)
     starts = rng.integers(0, chain.n, size=samples)

@@ -19,6 +19,7 @@ from ._validation import (
     as_array,
     as_generator,
     as_start,
+    check_memory,
     check_positive_int,
     check_samples,
     check_starts,
@@ -120,7 +121,8 @@ def sample_chains(P, starts, length: int, rng) -> np.ndarray:
         ``starts`` is not integer-valued.
     ValueError
         If ``starts`` holds a token outside ``0..n-1``, ``rng`` is a negative
-        seed, or ``P`` is invalid.
+        seed, ``P`` is invalid, or the chains (``8 m (length + 1)`` bytes)
+        would not fit in the machine's physical memory.
 
     Examples
     --------
@@ -131,6 +133,7 @@ def sample_chains(P, starts, length: int, rng) -> np.ndarray:
     length = check_positive_int(length, "length")
     rng = as_generator(rng)
     starts = check_starts(starts, chain.n)
+    check_memory(length, "length", 16 * max(starts.size, 1), f"the {starts.size} chains (int64, m x (length + 1))")
     search = _IndexedSearch(chain.graph)
     Y = np.empty((starts.size, length + 1), dtype=np.int64)
     Y[:, 0] = starts
@@ -271,7 +274,9 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng) -> MonteCarloEstim
     Raises
     ------
     TypeError, ValueError
-        For invalid ``P``, ``K``, ``samples`` or ``rng``.
+        For invalid ``P``, ``K``, ``samples`` or ``rng``; a ValueError also
+        for a ``K`` whose chains (``24 K samples`` bytes) would not fit in
+        physical memory.
 
     Examples
     --------
@@ -282,6 +287,7 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng) -> MonteCarloEstim
     chain = as_chain(P)
     K = check_positive_int(K, "K")
     samples = check_samples(samples)
+    check_memory(K, "K", 24 * samples, f"the {samples} chains of 2K + 1 tokens (int64)")
     rng = as_generator(rng)
     starts = rng.integers(0, chain.n, size=samples)
     Y = sample_chains(chain, starts, 2 * K, rng)
