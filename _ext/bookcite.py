@@ -42,7 +42,9 @@ def load_cff(path: Path = ROOT / "CITATION.cff") -> dict:
 def _author(cff: dict) -> str:
     names = []
     for a in cff["authors"]:
-        if "name" in a:  # an entity: braces keep BibTeX from splitting it into first/last names
+        if (
+            "name" in a
+        ):  # an entity: braces keep BibTeX from splitting it into first/last names
             names.append("{" + a["name"] + "}")
         else:
             names.append(f"{a['family-names']}, {a['given-names']}")
@@ -64,7 +66,7 @@ def book_entry(cff: dict) -> str:
             f"  year      = {{{year}}},",
             f"  edition   = {{Version {cff['version']}}},",
             f"  url       = {{{cff['repository-code']}}},",
-            f"  note      = {{Jupyter Book; text CC BY 4.0, code MIT}}",
+            "  note      = {Jupyter Book; text CC BY 4.0, code MIT}",
             "}",
         ]
     )
@@ -148,9 +150,17 @@ class ChapterBibtexTransform(SphinxPostTransform):
         for node in list(self.document.findall(ChapterBibtexNode)):
             blocks = []
             for number, docname in sorted(chapters):
-                title = title_tex(self.env.titles[docname]) if docname in self.env.titles else docname
+                title = (
+                    title_tex(self.env.titles[docname])
+                    if docname in self.env.titles
+                    else docname
+                )
                 blocks.append(chapter_entry(cff, number, title, docname))
-            node.replace_self(_literal("\n\n".join(blocks)) if blocks else nodes.paragraph(text="(No chapters yet.)"))
+            node.replace_self(
+                _literal("\n\n".join(blocks))
+                if blocks
+                else nodes.paragraph(text="(No chapters yet.)")
+            )
 
 
 def _always_rewrite(app, env, added, changed, removed):

@@ -88,8 +88,13 @@ def _reachable(P, pi):
     G = sp.csr_array(P, copy=True)
     G.eliminate_zeros()
     src = np.flatnonzero(pi > 0)
-    rows = np.concatenate([np.repeat(np.arange(n), np.diff(G.indptr)), np.full(src.size, n)])
-    H = sp.csr_array((np.ones(rows.size), (rows, np.concatenate([G.indices, src]))), shape=(n + 1, n + 1))
+    rows = np.concatenate(
+        [np.repeat(np.arange(n), np.diff(G.indptr)), np.full(src.size, n)]
+    )
+    H = sp.csr_array(
+        (np.ones(rows.size), (rows, np.concatenate([G.indices, src]))),
+        shape=(n + 1, n + 1),
+    )
     order = breadth_first_order(H, n, directed=True, return_predecessors=False)
     return np.sort(order[order < n])
 
@@ -106,7 +111,9 @@ def _cyclic(A):
 
 def _superlu(M, order):
     M = sp.csc_array(M[order][:, order])
-    lu = spla.splu(M, permc_spec="NATURAL", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
+    lu = spla.splu(
+        M, permc_spec="NATURAL", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True)
+    )
     if np.any(lu.perm_r != np.arange(M.shape[0])):
         raise RuntimeError("SuperLU exchanged rows")
     return lu
@@ -153,7 +160,9 @@ def reference_repeats(P, pi, h=1e-30):
         else:
             order = _order(Ac)
         scale = sp.dia_array(((1.0 + 1j * h * v[idx]), 0), shape=(m, m))
-        Mz = sp.identity(m, dtype=np.complex128, format="csr") - scale @ Ac.astype(np.complex128)
+        Mz = sp.identity(m, dtype=np.complex128, format="csr") - scale @ Ac.astype(
+            np.complex128
+        )
         u = _superlu(sp.csr_array(Mz), order).U.diagonal()
         total += float(-np.sum(np.arctan2(u.imag, u.real)) / h)
     return total, v
@@ -170,7 +179,9 @@ def reference_printed(P, h=1e-30):
         for idx in _cyclic(B):
             Bc = sp.csr_array(B[idx][:, idx])
             order = _order(Bc)
-            Mz = sp.identity(idx.size, dtype=np.complex128, format="csr") - sign * (1.0 + 1j * h) * Bc.astype(np.complex128)
+            Mz = sp.identity(idx.size, dtype=np.complex128, format="csr") - sign * (
+                1.0 + 1j * h
+            ) * Bc.astype(np.complex128)
             u = _superlu(sp.csr_array(Mz), order).U.diagonal()
             total += float(-np.sum(np.arctan2(u.imag, u.real)) / h)
         parts.append(total)  # T(B) = Σ Tr(B^k), then T(-B) = Σ (-1)^k Tr(B^k)
@@ -189,9 +200,17 @@ def resolvent_spot_check(P, tokens=24, seed=0):
     F = _arp_closed._resolvent_diagonal(Pc, z)
     m = Pc.shape[0]
     rng = np.random.default_rng(seed)
-    pick = np.concatenate([np.arange(4), rng.choice(np.arange(4, m), tokens - 4, replace=False)])
+    pick = np.concatenate(
+        [np.arange(4), rng.choice(np.arange(4, m), tokens - 4, replace=False)]
+    )
     order = _order(Pc)
-    lu = _superlu(sp.csr_array(sp.identity(m, dtype=np.complex128, format="csr") - z * Pc.astype(np.complex128)), order)
+    lu = _superlu(
+        sp.csr_array(
+            sp.identity(m, dtype=np.complex128, format="csr")
+            - z * Pc.astype(np.complex128)
+        ),
+        order,
+    )
     inverse = np.empty(m, dtype=np.int64)
     inverse[order] = np.arange(m)
     worst = 0.0
@@ -255,22 +274,32 @@ def _fastest_pair(first, second, rounds: int = ROUNDS):
 def words_block(name, P, pi, targets):
     n, nnz = P.shape[0], P.count_nonzero()
     print(f"\n{name}: n = {n}, nnz = {nnz}, ζn = {nnz / n:.4f}")
-    print(f"{'matrix':<13} {'method':<34} {'seconds':>9} {'peak MB':>9} {'ratio':>7} {'rel.err':>9}  value")
-    fastest_R, fastest_M = _fastest_pair((rep.repetition_rate, (P,)),
-                                         (lambda P, pi: expected_repeats(P, pi).value, (P, pi)))
+    print(
+        f"{'matrix':<13} {'method':<34} {'seconds':>9} {'peak MB':>9} {'ratio':>7} {'rel.err':>9}  value"
+    )
+    fastest_R, fastest_M = _fastest_pair(
+        (rep.repetition_rate, (P,)),
+        (lambda P, pi: expected_repeats(P, pi).value, (P, pi)),
+    )
     runs = {
         "R": fastest_R,
         "v": run_isolated(expected_visits, P, pi, limit=TIME_LIMIT),
         "M": fastest_M,
         "M ref": run_isolated(reference_repeats, P, pi, limit=TIME_LIMIT),
-        "printed": run_isolated(rep.average_repetition_probability, P, "printed", limit=TIME_LIMIT),
+        "printed": run_isolated(
+            rep.average_repetition_probability, P, "printed", limit=TIME_LIMIT
+        ),
         "printed ref": run_isolated(reference_printed, P, limit=TIME_LIMIT),
-        "corrected": run_isolated(rep.average_repetition_probability, P, "corrected", limit=4 * TIME_LIMIT),
+        "corrected": run_isolated(
+            rep.average_repetition_probability, P, "corrected", limit=4 * TIME_LIMIT
+        ),
         "spot": run_isolated(resolvent_spot_check, P, limit=TIME_LIMIT),
     }
     unit = runs["R"][1]
     m_ref, v_ref = runs["M ref"][0] if runs["M ref"][0] is not None else (None, None)
-    p_ref, amplification = runs["printed ref"][0] if runs["printed ref"][0] is not None else (None, None)
+    p_ref, amplification = (
+        runs["printed ref"][0] if runs["printed ref"][0] is not None else (None, None)
+    )
 
     def err(value, ref):
         if value is None or ref is None:
@@ -283,10 +312,19 @@ def words_block(name, P, pi, targets):
         ("R", "repetition_rate (unit)", None, lambda x: f"R = {x:.12f}"),
         ("v", "expected_visits", v_ref, lambda x: f"Σv = {x.sum():.10f} (ℓ1 error)"),
         ("M", "expected_repeats", m_ref, lambda x: f"M = {x:.12e}"),
-        ("M ref", "reference M (SuperLU complex step)", None, lambda x: f"M = {x[0]:.12e}"),
+        (
+            "M ref",
+            "reference M (SuperLU complex step)",
+            None,
+            lambda x: f"M = {x[0]:.12e}",
+        ),
         ("printed", "ARP printed (double cover)", p_ref, lambda x: f"ARP = {x:.12f}"),
-        ("printed ref", "reference printed (SuperLU ±B)", None,
-         lambda x: f"ARP = {x[0]:.12f} (rounding amplified {x[1]:.2f}x)"),
+        (
+            "printed ref",
+            "reference printed (SuperLU ±B)",
+            None,
+            lambda x: f"ARP = {x[0]:.12f} (rounding amplified {x[1]:.2f}x)",
+        ),
     ]
     for key, label, ref, show in rows:
         value, seconds, peak = runs[key]
@@ -294,35 +332,104 @@ def words_block(name, P, pi, targets):
             print(_row(name, label, "-", None, None, None, f"({seconds})"), flush=True)
             continue
         ratio = seconds / unit if isinstance(unit, float) else None
-        print(_row(name, label, seconds, peak, ratio, err(value, ref), show(value)), flush=True)
+        print(
+            _row(name, label, seconds, peak, ratio, err(value, ref), show(value)),
+            flush=True,
+        )
     chain = rep.BigramChain(P)
-    nodes, alias = _arp_closed._parseval_nodes(chain.graph, chain.cyclic_components, chain.graph.nnz / n)
+    nodes, alias = _arp_closed._parseval_nodes(
+        chain.graph, chain.cyclic_components, chain.graph.nnz / n
+    )
     value, seconds, peak = runs["corrected"]
     if value is None:
-        print(_row(name, "ARP corrected (Parseval)", "-", None, None, None, f"({seconds})"), flush=True)
+        print(
+            _row(
+                name, "ARP corrected (Parseval)", "-", None, None, None, f"({seconds})"
+            ),
+            flush=True,
+        )
     else:
-        print(_row(name, "ARP corrected (Parseval)", seconds, peak, seconds / unit, None,
-                   f"ARP = {value:.12f} ({nodes} nodes, {(nodes + 1) // 2} computed; "
-                   f"certified overestimate <= {alias:.1e})"), flush=True)
+        print(
+            _row(
+                name,
+                "ARP corrected (Parseval)",
+                seconds,
+                peak,
+                seconds / unit,
+                None,
+                f"ARP = {value:.12f} ({nodes} nodes, {(nodes + 1) // 2} computed; "
+                f"certified overestimate <= {alias:.1e})",
+            ),
+            flush=True,
+        )
     lo = hi = None
     if runs["printed"][0] is not None:
         t0 = time.perf_counter()
         lo, hi = corrected_interval(P, runs["printed"][0])
-        print(_row(name, "ARP corrected: certified interval", time.perf_counter() - t0, None, None, None,
-                   f"[{lo:.10f}, {hi:.10f}], width {(hi - lo) / lo:.1e} relative"), flush=True)
+        print(
+            _row(
+                name,
+                "ARP corrected: certified interval",
+                time.perf_counter() - t0,
+                None,
+                None,
+                None,
+                f"[{lo:.10f}, {hi:.10f}], width {(hi - lo) / lo:.1e} relative",
+            ),
+            flush=True,
+        )
     spot, spot_seconds, spot_peak = runs["spot"]
     if spot is None:
-        print(_row(name, "resolvent diagonal vs SuperLU", "-", None, None, None, f"({spot_seconds})"), flush=True)
+        print(
+            _row(
+                name,
+                "resolvent diagonal vs SuperLU",
+                "-",
+                None,
+                None,
+                None,
+                f"({spot_seconds})",
+            ),
+            flush=True,
+        )
     else:
-        print(_row(name, "resolvent diagonal vs SuperLU", spot_seconds, spot_peak, None, spot,
-                   "24 tokens at one node"), flush=True)
+        print(
+            _row(
+                name,
+                "resolvent diagonal vs SuperLU",
+                spot_seconds,
+                spot_peak,
+                None,
+                spot,
+                "24 tokens at one node",
+            ),
+            flush=True,
+        )
     if value is None or lo is None:
-        targets.append((f"{name}: corrected ARP inside its certified interval", False, "not finished"))
+        targets.append(
+            (
+                f"{name}: corrected ARP inside its certified interval",
+                False,
+                "not finished",
+            )
+        )
     else:
-        targets.append((f"{name}: corrected ARP inside its certified interval", bool(lo <= value <= hi),
-                        f"{value:.10f} in [{lo:.10f}, {hi:.10f}], {seconds:.0f} s, {seconds / unit:.1f}x R"))
-    targets.append((f"{name}: resolvent diagonal within {MAX_ERROR:g} of SuperLU", spot is not None and spot <= MAX_ERROR,
-                    "not finished" if spot is None else f"max error {spot:.1e} relative to max |F|"))
+        targets.append(
+            (
+                f"{name}: corrected ARP inside its certified interval",
+                bool(lo <= value <= hi),
+                f"{value:.10f} in [{lo:.10f}, {hi:.10f}], {seconds:.0f} s, {seconds / unit:.1f}x R",
+            )
+        )
+    targets.append(
+        (
+            f"{name}: resolvent diagonal within {MAX_ERROR:g} of SuperLU",
+            spot is not None and spot <= MAX_ERROR,
+            "not finished"
+            if spot is None
+            else f"max error {spot:.1e} relative to max |F|",
+        )
+    )
 
     def target(what, key, ref, check_ratio):
         value, seconds, peak = runs[key]
@@ -343,7 +450,12 @@ def words_block(name, P, pi, targets):
             ok &= e <= MAX_ERROR
         targets.append((what, bool(ok), ", ".join(parts)))
 
-    target(f"{name}: M <= {MAX_RATIO:g}x R's time, rel.err <= {MAX_ERROR:g}", "M", m_ref, True)
+    target(
+        f"{name}: M <= {MAX_RATIO:g}x R's time, rel.err <= {MAX_ERROR:g}",
+        "M",
+        m_ref,
+        True,
+    )
     target(f"{name}: v rel.err (ℓ1) <= {MAX_ERROR:g}", "v", v_ref, False)
     target(f"{name}: printed ARP rel.err <= {MAX_ERROR:g}", "printed", p_ref, False)
 
@@ -376,10 +488,14 @@ def chapter_timings(samples: int = 100_000):
         "KJV chars": lambda: rep.load_kjv("char"),
         "KJV words": lambda: rep.load_kjv("word"),
     }
-    print(f"\nThe chapter's models: wall (CPU) seconds for v, M (v included), {samples:,} sequences sampled to "
-          "the end, and their repeats counted; M per token against the measured rate")
-    print(f"{'corpus':<22} {'rule':<16} {'n':>6} {'v':>13} {'M':>13} {'sample':>13} {'count':>13}  "
-          f"{'M per token':>11} {'measured':>11} {'4 s.e.':>8} {'mean len':>8}")
+    print(
+        f"\nThe chapter's models: wall (CPU) seconds for v, M (v included), {samples:,} sequences sampled to "
+        "the end, and their repeats counted; M per token against the measured rate"
+    )
+    print(
+        f"{'corpus':<22} {'rule':<16} {'n':>6} {'v':>13} {'M':>13} {'sample':>13} {'count':>13}  "
+        f"{'M per token':>11} {'measured':>11} {'4 s.e.':>8} {'mean len':>8}"
+    )
     totals_wall = totals_cpu = 0.0
     for corpus, load in corpora.items():
         counts = rep.bigram_counts(load())
@@ -393,31 +509,48 @@ def chapter_timings(samples: int = 100_000):
             totals_wall += w_m
             totals_cpu += c_m
             if not math.isfinite(result.value):
-                print(f"{head} {'-':>13} {'-':>13}  {'inf':>11}  (sequences need not end)", flush=True)
+                print(
+                    f"{head} {'-':>13} {'-':>13}  {'inf':>11}  (sequences need not end)",
+                    flush=True,
+                )
                 continue
             try:
                 text, w_s, c_s = _timed(sample_to_end, P, samples, rng=2021, start=pi)
             except ValueError as exc:  # e.g. max_tokens: the decoder rarely ends
-                print(f"{head} {'-':>13} {'-':>13}  {result.per_token:11.4e}  not sampled: expected length "
-                      f"{result.tokens:.0f} ({str(exc).split(';')[0]})", flush=True)
+                print(
+                    f"{head} {'-':>13} {'-':>13}  {result.per_token:11.4e}  not sampled: expected length "
+                    f"{result.tokens:.0f} ({str(exc).split(';')[0]})",
+                    flush=True,
+                )
                 continue
             (totals, _), w_c, c_c = _timed(sampled_repeats, text)
             totals_wall += w_s + w_c
             totals_cpu += c_s + c_c
             per_token = totals.sum() / text.tokens.size
             se = totals.std(ddof=1) / math.sqrt(samples) / text.lengths.mean()
-            print(f"{head} {w_s:6.2f} ({c_s:4.1f}) {w_c:6.2f} ({c_c:4.1f})  {result.per_token:11.4e} "
-                  f"{per_token:11.4e} {4 * se:8.1e} {text.lengths.mean():8.2f}", flush=True)
-    print(f"all of the above (M, sampling, counting): {totals_wall:.0f} s wall, {totals_cpu:.0f} s CPU; "
-          f"load average now {os.getloadavg()[0]:.1f}")
+            print(
+                f"{head} {w_s:6.2f} ({c_s:4.1f}) {w_c:6.2f} ({c_c:4.1f})  {result.per_token:11.4e} "
+                f"{per_token:11.4e} {4 * se:8.1e} {text.lengths.mean():8.2f}",
+                flush=True,
+            )
+    print(
+        f"all of the above (M, sampling, counting): {totals_wall:.0f} s wall, {totals_cpu:.0f} s CPU; "
+        f"load average now {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--chapter", action="store_true", help="also time the chapter's models and rules")
+    parser.add_argument(
+        "--chapter",
+        action="store_true",
+        help="also time the chapter's models and rules",
+    )
     args = parser.parse_args(argv)
-    print(f"expected repeats benchmark; numpy {np.__version__}, scipy {__import__('scipy').__version__}, "
-          f"{os.cpu_count()} cores; ratio = seconds / seconds of repetition_rate on the same matrix")
+    print(
+        f"expected repeats benchmark; numpy {np.__version__}, scipy {__import__('scipy').__version__}, "
+        f"{os.cpu_count()} cores; ratio = seconds / seconds of repetition_rate on the same matrix"
+    )
     words = rep.bigram_counts(rep.load_peoples_daily("word"))
     P_ml = rep.transition_matrix(words.counts)
     pi = words.starts / words.starts.sum()

@@ -52,8 +52,10 @@ def scipy_product(X, D):
 def main() -> None:
     counts = rep.bigram_counts(rep.load_peoples_daily("char")).counts
     P = sp.csr_array(rep.transition_matrix(counts))
-    print(f"People's Daily characters: n = {P.shape[0]}, nnz = {P.nnz}, K = {K}; "
-          f"{_linalg.BLOCK_THREADS} threads, {_linalg.PRODUCT_COLUMNS} columns per block")
+    print(
+        f"People's Daily characters: n = {P.shape[0]}, nnz = {P.nnz}, K = {K}; "
+        f"{_linalg.BLOCK_THREADS} threads, {_linalg.PRODUCT_COLUMNS} columns per block"
+    )
     fast, threads = _linalg.sparse_times_dense, _linalg.BLOCK_THREADS
     best = {"baseline": (np.inf, np.inf), "package": (np.inf, np.inf)}
     tables = {}
@@ -76,9 +78,15 @@ def main() -> None:
     fields = [f for f in vars(a) if getattr(a, f) is not None]
     for f in fields:
         x, y = getattr(a, f), getattr(b, f)
-        same = np.array_equal(np.asarray(x), np.asarray(y)) if not isinstance(x, (int, float)) else x == y
+        same = (
+            np.array_equal(np.asarray(x), np.asarray(y))
+            if not isinstance(x, (int, float))
+            else x == y
+        )
         assert same, f"field {f} differs between the baseline and the package"
-    print(f"all {len(fields)} fields identical (floats bit for bit, walk counts as exact ints)")
+    print(
+        f"all {len(fields)} fields identical (floats bit for bit, walk counts as exact ints)"
+    )
 
 
 if __name__ == "__main__":

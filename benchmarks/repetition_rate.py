@@ -57,8 +57,13 @@ import repetition as rep
 from repetition import _sparse_rate
 
 TIME_LIMIT = 60.0  # seconds a baseline may take before it is stopped
-REPEAT_SECONDS, REPEAT_MAX = 1.0, 7  # a method is run again while its runs total under 1 s (at most 7 runs); the best counts
-REFERENCE_TIME_LIMIT = 600.0  # the same for a reference value (needed for the error column)
+REPEAT_SECONDS, REPEAT_MAX = (
+    1.0,
+    7,
+)  # a method is run again while its runs total under 1 s (at most 7 runs); the best counts
+REFERENCE_TIME_LIMIT = (
+    600.0  # the same for a reference value (needed for the error column)
+)
 
 
 def _rss_kb() -> int:
@@ -75,7 +80,9 @@ def run_isolated(fn, *args, limit=TIME_LIMIT):
         try:
             base = _rss_kb()
             times = []
-            while not times or (sum(times) < REPEAT_SECONDS and len(times) < REPEAT_MAX):
+            while not times or (
+                sum(times) < REPEAT_SECONDS and len(times) < REPEAT_MAX
+            ):
                 t0 = time.perf_counter()
                 value = fn(*args)
                 times.append(time.perf_counter() - t0)
@@ -145,7 +152,9 @@ def _A(P):
 def lu_only(P):
     """Form A and I - A, then one LU (LAPACK getrf) with no copy: I - A is built Fortran-ordered and overwritten."""
     A = _A(P)
-    M = np.negative(A.T)  # the transpose of a C-ordered array is Fortran-ordered, and so is its negation
+    M = np.negative(
+        A.T
+    )  # the transpose of a C-ordered array is Fortran-ordered, and so is its negation
     M[np.diag_indices(A.shape[0])] += 1.0
     M = M.T.T if M.flags.f_contiguous else np.asfortranarray(M)
     sla.lu_factor(M, overwrite_a=True, check_finite=False)
@@ -209,8 +218,16 @@ def complex_step_way(P, h: float = 1e-30):
             degree = np.asarray((pattern + pattern.T).astype(bool).sum(axis=1)).ravel()
             order = np.argsort(degree, kind="stable")
         Ac = Ac[order][:, order]
-        Mz = sp.csc_array(sp.identity(m, dtype=np.complex128, format="csc") - (1.0 + 1j * h) * Ac.astype(np.complex128))
-        lu = spla.splu(Mz, permc_spec="NATURAL", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
+        Mz = sp.csc_array(
+            sp.identity(m, dtype=np.complex128, format="csc")
+            - (1.0 + 1j * h) * Ac.astype(np.complex128)
+        )
+        lu = spla.splu(
+            Mz,
+            permc_spec="NATURAL",
+            diag_pivot_thresh=0.0,
+            options=dict(SymmetricMode=True),
+        )
         if np.any(lu.perm_r != np.arange(m)):
             raise RuntimeError("SuperLU exchanged rows")
         u = lu.U.diagonal()
@@ -223,9 +240,19 @@ def complex_step_way(P, h: float = 1e-30):
 
 def _fmt_row(name, n, nnz, method, seconds, peak, ratio, err):
     sec = f"{seconds:9.2f}" if isinstance(seconds, float) else f"{seconds:>9}"
-    mem = f"{peak:9.0f}" if isinstance(peak, float) and not math.isnan(peak) else f"{'-':>9}"
-    rat = f"{ratio:7.2f}" if isinstance(ratio, float) and not math.isnan(ratio) else f"{'-':>7}"
-    er = f"{err:9.1e}" if isinstance(err, float) and not math.isnan(err) else f"{'-':>9}"
+    mem = (
+        f"{peak:9.0f}"
+        if isinstance(peak, float) and not math.isnan(peak)
+        else f"{'-':>9}"
+    )
+    rat = (
+        f"{ratio:7.2f}"
+        if isinstance(ratio, float) and not math.isnan(ratio)
+        else f"{'-':>7}"
+    )
+    er = (
+        f"{err:9.1e}" if isinstance(err, float) and not math.isnan(err) else f"{'-':>9}"
+    )
     return f"{name:<14} {n:>6} {nnz:>9} {method:<22} {sec} {mem} {rat} {er}"
 
 
@@ -245,25 +272,49 @@ def bench_block(name, P, methods, unit_method, reference_method):
     for label, _ in methods:
         value, seconds, peak = results[label]
         if value is None:
-            print(_fmt_row(name, n, nnz, label, "-", math.nan, math.nan, math.nan) + f"  ({seconds})", flush=True)
+            print(
+                _fmt_row(name, n, nnz, label, "-", math.nan, math.nan, math.nan)
+                + f"  ({seconds})",
+                flush=True,
+            )
             continue
         ratio = seconds / unit if isinstance(unit, float) else math.nan
-        err = abs(value - ref) / abs(ref) if (ref is not None and not math.isnan(value)) else math.nan
+        err = (
+            abs(value - ref) / abs(ref)
+            if (ref is not None and not math.isnan(value))
+            else math.nan
+        )
         print(_fmt_row(name, n, nnz, label, seconds, peak, ratio, err), flush=True)
     return results
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dense", action="store_true", help="only the dense block sizes")
-    parser.add_argument("--sparse", action="store_true", help="only the sparse matrices")
+    parser.add_argument(
+        "--dense", action="store_true", help="only the dense block sizes"
+    )
+    parser.add_argument(
+        "--sparse", action="store_true", help="only the sparse matrices"
+    )
     args = parser.parse_args(argv)
     both = not (args.dense or args.sparse)
-    print(f"repetition_rate benchmark; numpy {np.__version__}, scipy {sp.__name__ and __import__('scipy').__version__}, "
-          f"{os.cpu_count()} cores; ratio = seconds / seconds of the block's unit")
+    print(
+        f"repetition_rate benchmark; numpy {np.__version__}, scipy {sp.__name__ and __import__('scipy').__version__}, "
+        f"{os.cpu_count()} cores; ratio = seconds / seconds of the block's unit"
+    )
     targets = []  # (what, met, measured)
 
-    def target(what, results, label, max_seconds=None, max_ratio_of=None, max_ratio=None, max_err=None, ref=None, max_mb=4096):
+    def target(
+        what,
+        results,
+        label,
+        max_seconds=None,
+        max_ratio_of=None,
+        max_ratio=None,
+        max_err=None,
+        ref=None,
+        max_mb=4096,
+    ):
         value, seconds, peak = results[label]
         if value is None:
             targets.append((what, False, f"not finished ({seconds})"))
@@ -288,22 +339,39 @@ def main(argv=None) -> int:
         targets.append((what, bool(ok), ", ".join(parts)))
 
     if args.dense or both:
-        print("\nDense blocks: unit = one LU factorisation of I - A; rel.err against the inverse way")
+        print(
+            "\nDense blocks: unit = one LU factorisation of I - A; rel.err against the inverse way"
+        )
         print(HEADER)
         for n in (1024, 2048, 4096):
             P = dense_random(n, seed=n)
             res = bench_block(
                 f"dense {n}",
                 P,
-                [("LU alone (unit)", lu_only), ("repetition_rate", rep.repetition_rate), ("solve Tr(solve(I-A,A))", solve_way),
-                 ("inverse Σ M⊙Aᵀ (ref)", inverse_way), ("eigenvalues", eigen_way), ("power series", series_way)],
+                [
+                    ("LU alone (unit)", lu_only),
+                    ("repetition_rate", rep.repetition_rate),
+                    ("solve Tr(solve(I-A,A))", solve_way),
+                    ("inverse Σ M⊙Aᵀ (ref)", inverse_way),
+                    ("eigenvalues", eigen_way),
+                    ("power series", series_way),
+                ],
                 "LU alone (unit)",
                 "inverse Σ M⊙Aᵀ (ref)",
             )
-            target(f"dense {n}: <= 3x one LU, rel.err <= 1e-10", res, "repetition_rate", max_ratio_of="LU alone (unit)",
-                   max_ratio=3.0, max_err=1e-10, ref="inverse Σ M⊙Aᵀ (ref)")
+            target(
+                f"dense {n}: <= 3x one LU, rel.err <= 1e-10",
+                res,
+                "repetition_rate",
+                max_ratio_of="LU alone (unit)",
+                max_ratio=3.0,
+                max_err=1e-10,
+                ref="inverse Σ M⊙Aᵀ (ref)",
+            )
     if args.sparse or both:
-        print("\nSparse matrices: unit = the reference (complex-step sparse LU for words, dense inverse otherwise)")
+        print(
+            "\nSparse matrices: unit = the reference (complex-step sparse LU for words, dense inverse otherwise)"
+        )
         print(HEADER)
         words = rep.bigram_counts(rep.load_peoples_daily("word"))
         P_ml = rep.transition_matrix(words.counts)
@@ -311,20 +379,58 @@ def main(argv=None) -> int:
         chars = rep.bigram_counts(rep.load_peoples_daily("char"))
         P_char = rep.transition_matrix(chars.counts)
         for name, P in (("words ML", P_ml), ("words top-40", P_top)):
-            res = bench_block(name, P, [("repetition_rate", rep.repetition_rate), ("complex-step LU (ref)", complex_step_way)],
-                              "complex-step LU (ref)", "complex-step LU (ref)")
-            target(f"{name}: <= 60 s, <= 4 GB, rel.err <= 1e-8", res, "repetition_rate", max_seconds=60.0,
-                   max_err=1e-8, ref="complex-step LU (ref)")
-        res = bench_block("expander", expander(), [("repetition_rate", rep.repetition_rate), ("inverse Σ M⊙Aᵀ (ref)", inverse_way)],
-                          "inverse Σ M⊙Aᵀ (ref)", "inverse Σ M⊙Aᵀ (ref)")
-        target("expander n = 10^4: <= 60 s, <= 4 GB, rel.err <= 1e-8", res, "repetition_rate", max_seconds=60.0,
-               max_err=1e-8, ref="inverse Σ M⊙Aᵀ (ref)")
-        bench_block("chars", P_char, [("repetition_rate", rep.repetition_rate), ("inverse Σ M⊙Aᵀ (ref)", inverse_way)],
-                    "inverse Σ M⊙Aᵀ (ref)", "inverse Σ M⊙Aᵀ (ref)")
+            res = bench_block(
+                name,
+                P,
+                [
+                    ("repetition_rate", rep.repetition_rate),
+                    ("complex-step LU (ref)", complex_step_way),
+                ],
+                "complex-step LU (ref)",
+                "complex-step LU (ref)",
+            )
+            target(
+                f"{name}: <= 60 s, <= 4 GB, rel.err <= 1e-8",
+                res,
+                "repetition_rate",
+                max_seconds=60.0,
+                max_err=1e-8,
+                ref="complex-step LU (ref)",
+            )
+        res = bench_block(
+            "expander",
+            expander(),
+            [
+                ("repetition_rate", rep.repetition_rate),
+                ("inverse Σ M⊙Aᵀ (ref)", inverse_way),
+            ],
+            "inverse Σ M⊙Aᵀ (ref)",
+            "inverse Σ M⊙Aᵀ (ref)",
+        )
+        target(
+            "expander n = 10^4: <= 60 s, <= 4 GB, rel.err <= 1e-8",
+            res,
+            "repetition_rate",
+            max_seconds=60.0,
+            max_err=1e-8,
+            ref="inverse Σ M⊙Aᵀ (ref)",
+        )
+        bench_block(
+            "chars",
+            P_char,
+            [
+                ("repetition_rate", rep.repetition_rate),
+                ("inverse Σ M⊙Aᵀ (ref)", inverse_way),
+            ],
+            "inverse Σ M⊙Aᵀ (ref)",
+            "inverse Σ M⊙Aᵀ (ref)",
+        )
         for name, P in (("words ML", P_ml), ("words top-40", P_top), ("chars", P_char)):
             comps = rep.cyclic_components(P)
-            print(f"{name}: R = {rep.repetition_rate(P):.12f}, largest component {comps[0].size}, "
-                  f"{len(comps)} components with a closed walk")
+            print(
+                f"{name}: R = {rep.repetition_rate(P):.12f}, largest component {comps[0].size}, "
+                f"{len(comps)} components with a closed walk"
+            )
     print("\nTargets (repetition_rate; seconds and memory as measured in this run)")
     for what, met, measured in targets:
         print(f"  {'met    ' if met else 'NOT MET'}  {what:<52} {measured}")

@@ -62,7 +62,9 @@ def direct_log_loss(train, test, delta, unk=False):
     """-log of Π π(y0) P(y_t | y_{t-1}) P(end | y_last), event by event, in exact fractions where finite."""
     vocab = {t for s in train for t in s}
     n = len(vocab) + (1 if unk else 0)
-    bigrams = Counter((a, b) for s in train for a, b in zip(s, s[1:] + ["</s>"], strict=True))
+    bigrams = Counter(
+        (a, b) for s in train for a, b in zip(s, s[1:] + ["</s>"], strict=True)
+    )
     rows = Counter(t for s in train for t in s)
     firsts = Counter(s[0] for s in train)
     delta = Fraction(delta)
@@ -86,7 +88,14 @@ def word_like(n, seed, leak=0.08):
         if i >= 5 and rng.random() < 0.5:
             succ = np.array([(i + 1) % n, int(rng.integers(0, 5))])
         else:
-            succ = np.unique(np.concatenate([rng.integers(0, 5, size=2), rng.integers(0, n, size=int(rng.integers(1, 6)))]))
+            succ = np.unique(
+                np.concatenate(
+                    [
+                        rng.integers(0, 5, size=2),
+                        rng.integers(0, n, size=int(rng.integers(1, 6))),
+                    ]
+                )
+            )
         w = rng.random(succ.size)
         w *= (1 - leak * rng.random()) / w.sum()
         rows += [i] * succ.size

@@ -36,14 +36,27 @@ from hypothesis import strategies as st
 
 from repetition.reference import brute_force_deterministic_cycle
 
-KINDS = ("generic", "irreducible", "reducible", "near_deterministic", "deterministic", "near_uniform", "peaked")
+KINDS = (
+    "generic",
+    "irreducible",
+    "reducible",
+    "near_deterministic",
+    "deterministic",
+    "near_uniform",
+    "peaked",
+)
 MASSES = ("stochastic", "substochastic", "mixed")
 FORMATS = ("dense", "csr", "csc", "coo", "csr_explicit_zeros")
 
 #: Size classes and their relative weights: tiny (n = 1, 2), small (3..8),
 #: medium (9..20), moderate (21..max_n). Properties pay O(n^3) per example,
 #: so the moderate class is drawn less often.
-SIZE_CLASSES = (("tiny", 1, 2, 3), ("small", 3, 8, 4), ("medium", 9, 20, 2), ("moderate", 21, 60, 1))
+SIZE_CLASSES = (
+    ("tiny", 1, 2, 3),
+    ("small", 3, 8, 4),
+    ("medium", 9, 20, 2),
+    ("moderate", 21, 60, 1),
+)
 
 #: Values that the tiny strategy mixes into its draws: exact 0 and 1, powers
 #: of two, and values a hair away from 0 and 1.
@@ -65,10 +78,14 @@ class Case:
         return self.dense.shape[0]
 
     def __repr__(self) -> str:  # exact and pasteable
-        rows = ", ".join("[" + ", ".join(repr(float(x)) for x in row) + "]" for row in self.dense)
+        rows = ", ".join(
+            "[" + ", ".join(repr(float(x)) for x in row) + "]" for row in self.dense
+        )
         return f"Case(kind={self.kind!r}, mass={self.mass!r}, fmt={self.fmt!r}, P=np.array([{rows}]))"
 
-    def _repr_pretty_(self, printer, cycle):  # used by hypothesis when it reports a failing example
+    def _repr_pretty_(
+        self, printer, cycle
+    ):  # used by hypothesis when it reports a failing example
         printer.text(repr(self))
 
 
@@ -97,7 +114,7 @@ def to_format(dense: np.ndarray, fmt: str, rng: np.random.Generator | None = Non
 
 
 def _cycle(mask: np.ndarray, nodes: np.ndarray) -> None:
-    for a, b in zip(nodes, np.roll(nodes, -1)):
+    for a, b in zip(nodes, np.roll(nodes, -1), strict=True):
         mask[a, b] = True
 
 
@@ -144,7 +161,9 @@ def _fill(rng: np.random.Generator, n: int, kind: str, mass: str) -> np.ndarray:
     if rng.random() < 0.1:  # a row that always stops
         m[rng.integers(n)] = 0.0
     s = W.sum(axis=1)
-    return np.divide(W * m[:, None], s[:, None], out=np.zeros((n, n)), where=s[:, None] > 0)
+    return np.divide(
+        W * m[:, None], s[:, None], out=np.zeros((n, n)), where=s[:, None] > 0
+    )
 
 
 _TINY_VALUE = st.one_of(st.sampled_from(SPECIAL), st.floats(0.0, 1.0, allow_nan=False))
@@ -157,7 +176,9 @@ def _tiny_dense(draw, n: int) -> tuple[np.ndarray, str]:
     W = np.array([[draw(_TINY_VALUE) for _ in range(n)] for _ in range(n)])
     masses = np.array([draw(_TINY_MASS) for _ in range(n)])
     s = W.sum(axis=1)
-    P = np.divide(W * masses[:, None], s[:, None], out=np.zeros((n, n)), where=s[:, None] > 0)
+    P = np.divide(
+        W * masses[:, None], s[:, None], out=np.zeros((n, n)), where=s[:, None] > 0
+    )
     label = "stochastic" if np.all(masses == 1.0) else "mixed"
     return P, label
 
@@ -168,12 +189,16 @@ def _size_table(min_n: int, max_n: int) -> list[int]:
     for _, lo, hi, weight in SIZE_CLASSES:
         sizes = [n for n in range(max(lo, min_n), min(hi, max_n) + 1)]
         if sizes:
-            reps = max(1, round(weight * 24 / len(sizes)))  # the class weight, spread over its sizes
+            reps = max(
+                1, round(weight * 24 / len(sizes))
+            )  # the class weight, spread over its sizes
             out += [n for n in sizes for _ in range(reps)]
     return out
 
 
-def transition_matrices(min_n: int = 1, max_n: int = 60, kinds=KINDS, masses=MASSES, formats=FORMATS):
+def transition_matrices(
+    min_n: int = 1, max_n: int = 60, kinds=KINDS, masses=MASSES, formats=FORMATS
+):
     """A strategy for :class:`Case`: a valid (sub)stochastic transition matrix.
 
     Three hypothesis draws for n >= 3 (size, family x row mass x format, seed),
@@ -181,7 +206,9 @@ def transition_matrices(min_n: int = 1, max_n: int = 60, kinds=KINDS, masses=MAS
     the examples have every entry drawn by hypothesis.
     """
     sizes = st.sampled_from(_size_table(min_n, max_n))
-    recipes = st.sampled_from([(k, m, f) for k in kinds for m in masses for f in formats])
+    recipes = st.sampled_from(
+        [(k, m, f) for k in kinds for m in masses for f in formats]
+    )
 
     @st.composite
     def draw_case(draw):
@@ -238,13 +265,19 @@ def rational_from_counts(counts: np.ndarray) -> list:
     out = []
     for row in counts.tolist():
         total = sum(row)
-        out.append([Fraction(int(x), int(total)) if total else Fraction(0) for x in row[:n]])
+        out.append(
+            [Fraction(int(x), int(total)) if total else Fraction(0) for x in row[:n]]
+        )
     return out
 
 
 _COUNT = st.one_of(st.just(0), st.integers(0, 6))
 _END_COUNT = st.one_of(st.just(0), st.integers(0, 6), st.just(10**9))
-_RATIONAL_RECIPE = st.tuples(st.sampled_from([0.0, 0.3, 0.6, 0.9]), st.sampled_from(["none", "small", "huge"]), _SEEDS)
+_RATIONAL_RECIPE = st.tuples(
+    st.sampled_from([0.0, 0.3, 0.6, 0.9]),
+    st.sampled_from(["none", "small", "huge"]),
+    _SEEDS,
+)
 
 
 def rational_matrices(min_n: int = 1, max_n: int = 6, max_count: int = 6):
@@ -262,11 +295,19 @@ def rational_matrices(min_n: int = 1, max_n: int = 6, max_count: int = 6):
     def draw_case(draw):
         n = draw(sizes)
         if n <= 2 and draw(st.booleans()):
-            counts = np.array([[draw(_COUNT) for _ in range(n)] + [draw(_END_COUNT)] for _ in range(n)], dtype=np.int64)
+            counts = np.array(
+                [
+                    [draw(_COUNT) for _ in range(n)] + [draw(_END_COUNT)]
+                    for _ in range(n)
+                ],
+                dtype=np.int64,
+            )
         else:
             zero_p, end_mode, seed = draw(_RATIONAL_RECIPE)
             rng = np.random.default_rng(seed)
-            counts = rng.integers(0, max_count + 1, size=(n, n + 1)) * (rng.random((n, n + 1)) >= zero_p)
+            counts = rng.integers(0, max_count + 1, size=(n, n + 1)) * (
+                rng.random((n, n + 1)) >= zero_p
+            )
             if end_mode == "none":
                 counts[:, n] = 0
             elif end_mode == "huge":

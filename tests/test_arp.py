@@ -38,12 +38,16 @@ def test_arp_tail_bound_dominates_the_tail():
         for K in (1, 2, 3):
             assert abs(terms[K:].sum()) <= rep.arp_tail_bound(P, K)
     c = np.count_nonzero(P) / 8
-    assert rep.arp_tail_bound(P, 2) == pytest.approx((P * P).sum() / c**2 / (c - 1), rel=1e-14)
+    assert rep.arp_tail_bound(P, 2) == pytest.approx(
+        (P * P).sum() / c**2 / (c - 1), rel=1e-14
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("form", ["printed", "corrected"])
-def test_whole_series_lies_between_partial_sums_of_the_terms_and_their_tail_bound(seed, form):
+def test_whole_series_lies_between_partial_sums_of_the_terms_and_their_tail_bound(
+    seed, form
+):
     # arp_terms (the one home of the terms) and average_repetition_probability (the whole series, computed
     # without them) are independent computations: the closed form must lie in [S_K, S_K + tail bound].
     rng = np.random.default_rng(seed)
@@ -55,8 +59,14 @@ def test_whole_series_lies_between_partial_sums_of_the_terms_and_their_tail_boun
     assert rep.BigramChain(P).zeta_n > 1
     for K in (1, 5, 40):
         partial = float(rep.arp_terms(P, K, form).sum())
-        assert partial * (1 - 1e-13) <= whole <= (partial + rep.arp_tail_bound(P, K)) * (1 + 1e-13)
-    assert abs(whole - float(rep.arp_terms(P, 400, form).sum())) <= 1e-12 * whole + rep.arp_tail_bound(P, 400)
+        assert (
+            partial * (1 - 1e-13)
+            <= whole
+            <= (partial + rep.arp_tail_bound(P, K)) * (1 + 1e-13)
+        )
+    assert abs(
+        whole - float(rep.arp_terms(P, 400, form).sum())
+    ) <= 1e-12 * whole + rep.arp_tail_bound(P, 400)
 
 
 def test_arp_rejects_bad_arguments():
@@ -66,7 +76,6 @@ def test_arp_rejects_bad_arguments():
         rep.arp_terms(P3, 0)
     with pytest.raises(ValueError, match="row sums"):
         rep.frobenius_interval([[0.9, 0.9], [0.0, 0.0]])
-
 
 
 # --------------------------------------------------------------------------
@@ -87,7 +96,9 @@ def test_theorem1_uniform_matrix_exact(n):
 
 
 def test_theorem1_closed_form_against_sympy():
-    Ps = sympy.Matrix([[sympy.Rational(1, 2), sympy.Rational(1, 4)], [sympy.Rational(1, 3), 0]])
+    Ps = sympy.Matrix(
+        [[sympy.Rational(1, 2), sympy.Rational(1, 4)], [sympy.Rational(1, 3), 0]]
+    )
     c = sympy.Rational(3, 2)  # three nonzeros over n = 2
     exact = (Ps**2 * (c * sympy.eye(2) - Ps**2).inv()).trace()
     A = Ps.applyfunc(lambda x: x**2)
@@ -127,7 +138,9 @@ def test_theorem1_two_cycle_hand_value():
     t = rep.paper_theorem1(np.array([[0.0, 0.9], [0.9, 0.0]]))
     assert t.arp_printed == pytest.approx(2 * 0.81 / 0.19, rel=1e-12)
     assert t.bound_printed == pytest.approx(2 * 0.81 / 0.19, rel=1e-12)
-    assert t.arp_hadamard == pytest.approx(rep.repetition_rate([[0, 0.9], [0.9, 0]]), rel=1e-12)
+    assert t.arp_hadamard == pytest.approx(
+        rep.repetition_rate([[0, 0.9], [0.9, 0]]), rel=1e-12
+    )
 
 
 def test_theorem1_does_not_bound_R():
@@ -171,7 +184,9 @@ def test_corollary_1_2_denominator_exactly_zero_gives_no_bound():
     assert c.zeta_n == 1 and c.sigma_min_lower == 0.0
     assert c.corollary_1_2 == math.inf
     assert math.isfinite(t.bound_printed) and math.isfinite(c.corollary_1_1)
-    assert t.arp_printed == pytest.approx(1 / 3, rel=1e-12)      # Tr(P²) = 1/4, P^(2k) traces (1/4)^k
+    assert t.arp_printed == pytest.approx(
+        1 / 3, rel=1e-12
+    )  # Tr(P²) = 1/4, P^(2k) traces (1/4)^k
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -181,13 +196,17 @@ def test_corollaries_are_weaker_than_theorem1(seed):
     c = rep.paper_corollaries(P)
     n = P.shape[0]
     s = P.sum(axis=1)
-    assert c.printed_numerator == pytest.approx(c.frobenius_sq + (1 - 1 / n) * (s**2).sum(), rel=1e-12)
+    assert c.printed_numerator == pytest.approx(
+        c.frobenius_sq + (1 - 1 / n) * (s**2).sum(), rel=1e-12
+    )
     assert c.rank_p2 == np.linalg.matrix_rank(P @ P)
     assert t.nuclear_p2 <= c.frobenius_sq * (1 + 1e-12)
     assert c.corollary_1_1 <= c.printed_1_1 * (1 + 1e-12)
     if c.sigma_min_lower > 0:
         assert t.bound_printed <= c.printed_1_2 * (1 + 1e-12)
-        assert c.printed_1_2 == pytest.approx(t.nuclear_p2 / c.sigma_min_lower, rel=1e-15)
+        assert c.printed_1_2 == pytest.approx(
+            t.nuclear_p2 / c.sigma_min_lower, rel=1e-15
+        )
     assert c.sigma_min_lower <= t.sigma_min_p2 * (1 + 1e-12)
     assert t.bound_printed <= c.corollary_1_1 * (1 + 1e-12)
     assert c.corollary_1_1 <= c.corollary_1_2 * (1 + 1e-12)
@@ -201,4 +220,6 @@ def test_corrected_terms_of_a_non_symmetric_matrix_are_exact(sparse, K):
     P = np.array([[0.25, 0.5, 0.0], [0.0, 0.0, 0.5], [0.5, 0.25, 0.0]])
     X = sp.csr_array(P) if sparse else P
     exact = reference.exact_arp_terms(P, K, "corrected")
-    np.testing.assert_allclose(rep.arp_terms(X, K, "corrected"), [float(x) for x in exact], rtol=1e-15)
+    np.testing.assert_allclose(
+        rep.arp_terms(X, K, "corrected"), [float(x) for x in exact], rtol=1e-15
+    )

@@ -39,17 +39,31 @@ def exact_forms(Pq, K):
     return printed, corrected_K, printed_K
 
 
-@pytest.mark.parametrize("rows", [
-    [["1/4", "1/2", 0], ["1/3", 0, "1/2"], ["1/4", 0, "1/4"]],        # ζn = 5/3 > 1, a self-loop
-    [[0, "1/2", "1/4"], ["2/3", 0, 0], ["1/2", "1/3", 0]],             # ζn = 5/3, no self-loop
-    [[0, "1/2", 0, 0], [0, 0, "3/4", 0], [0, 0, 0, "9/10"], ["1/2", 0, 0, 0]],  # a 4-cycle: ζn = 1
-])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [
+            ["1/4", "1/2", 0],
+            ["1/3", 0, "1/2"],
+            ["1/4", 0, "1/4"],
+        ],  # ζn = 5/3 > 1, a self-loop
+        [[0, "1/2", "1/4"], ["2/3", 0, 0], ["1/2", "1/3", 0]],  # ζn = 5/3, no self-loop
+        [
+            [0, "1/2", 0, 0],
+            [0, 0, "3/4", 0],
+            [0, 0, 0, "9/10"],
+            ["1/2", 0, 0, 0],
+        ],  # a 4-cycle: ζn = 1
+    ],
+)
 def test_both_forms_match_exact_rational_values(rows):
     Pq = rational(rows)
     P = np.array(Pq.tolist(), dtype=float)
     printed, corrected_K, printed_K = exact_forms(Pq, K=80)
     assert arp(P, "printed") == pytest.approx(float(printed), rel=1e-14)
-    remainder = printed - printed_K  # bounds the corrected form's remainder, term by term
+    remainder = (
+        printed - printed_K
+    )  # bounds the corrected form's remainder, term by term
     assert float(remainder) < 1e-15 * float(corrected_K)
     assert arp(P, "corrected") == pytest.approx(float(corrected_K), rel=1e-14)
     assert arp(P, "corrected") <= arp(P, "printed")
@@ -61,7 +75,9 @@ def test_two_cycle_closed_forms_and_sparse_input():
     assert arp(P, "corrected") == pytest.approx(2 / 15, rel=1e-15)
     assert arp(sp.csr_array(P), "printed") == arp(P, "printed")
     assert arp(np.zeros((3, 3)), "printed") == 0.0
-    assert arp(np.triu(np.full((3, 3), 0.25), k=1), "corrected") == 0.0  # no closed walk
+    assert (
+        arp(np.triu(np.full((3, 3), 0.25), k=1), "corrected") == 0.0
+    )  # no closed walk
 
 
 def partial_sums(P, K):
@@ -81,9 +97,13 @@ def test_random_decoders_against_long_partial_sums(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(3, 9))
     P = rng.random((n, n)) * (rng.random((n, n)) < 0.6)
-    P /= np.maximum(P.sum(axis=1, keepdims=True), 1e-300) * (1 + 0.3 * rng.random((n, 1)))
+    P /= np.maximum(P.sum(axis=1, keepdims=True), 1e-300) * (
+        1 + 0.3 * rng.random((n, 1))
+    )
     printed, corrected = partial_sums(P, 400)
-    if np.count_nonzero(P) > n:  # ζn > 1: always convergent, and 400 terms leave nothing
+    if (
+        np.count_nonzero(P) > n
+    ):  # ζn > 1: always convergent, and 400 terms leave nothing
         assert arp(P, "printed") == pytest.approx(printed, rel=1e-12)
         assert arp(P, "corrected") == pytest.approx(corrected, rel=1e-12)
         assert arp(P, "corrected") <= arp(P, "printed")
@@ -106,13 +126,17 @@ def test_simple_cycle_decided_exactly_on_both_sides_of_the_boundary():
     assert arp(P, "printed") == math.inf and arp(P, "corrected") == math.inf
     # weight 1/2 - 2^-53 instead: ρ² is just below ζn, so both converge (to a huge value)
     Q = padded([[0, 1.0], [0.5 - 2.0**-53, 0]], 4)
-    with pytest.warns(ConditioningWarning, match="close to diverging"):  # no digit is right, and it says so
+    with pytest.warns(
+        ConditioningWarning, match="close to diverging"
+    ):  # no digit is right, and it says so
         value = arp(Q, "printed")
     assert math.isfinite(value) and value > 1e14
     # with a fifth token the same cycle has ζn = 2/5 < 1/2 = ρ²: divergent again
     assert arp(padded([[0, 1.0], [0.5, 0]], 5), "corrected") == math.inf
     # weights 1/2, 1/2 and n = 4: ρ² = 1/4 < 1/2, printed = Σ 2 (1/4)^k / (1/2)^k = 2
-    assert arp(padded([[0, 0.5], [0.5, 0]], 4), "printed") == pytest.approx(2.0, rel=1e-14)
+    assert arp(padded([[0, 0.5], [0.5, 0]], 4), "printed") == pytest.approx(
+        2.0, rel=1e-14
+    )
 
 
 def test_component_with_chords_decided_by_the_exact_bracket():
@@ -130,7 +154,9 @@ def test_exact_pivot_test_agrees_with_exact_eigenvalues(seed):
     rng = np.random.default_rng(seed)
     m = int(rng.integers(2, 5))
     Pc = np.round(rng.random((m, m)) * (rng.random((m, m)) < 0.7), 2)
-    Pc[np.arange(m), (np.arange(m) + 1) % m] = 0.25  # a cycle through every token: irreducible
+    Pc[np.arange(m), (np.arange(m) + 1) % m] = (
+        0.25  # a cycle through every token: irreducible
+    )
     c = Fraction(int(rng.integers(1, 20)), 20)
     exact = sympy.Matrix(Pc.tolist()).applyfunc(sympy.nsimplify)
     rho = max(abs(complex(e)) for e in exact.eigenvals())
@@ -138,9 +164,14 @@ def test_exact_pivot_test_agrees_with_exact_eigenvalues(seed):
     Pcs = sp.csr_array(Pc)
     for hadamard, value in ((False, rho**2), (True, rho_a)):
         expect = value < float(c)
-        if abs(value - float(c)) > 1e-9:  # away from the boundary, floating point decides as well
+        if (
+            abs(value - float(c)) > 1e-9
+        ):  # away from the boundary, floating point decides as well
             rows = _arp_closed._exact_entries(Pcs, hadamard)
-            assert _arp_closed._m_matrix_pivots_positive(rows, c, squared=not hadamard) == expect
+            assert (
+                _arp_closed._m_matrix_pivots_positive(rows, c, squared=not hadamard)
+                == expect
+            )
             assert _arp_closed._component_below(Pcs, c, hadamard) == expect
 
 
@@ -160,25 +191,39 @@ def test_sparse_elimination_route_matches_the_dense_route(monkeypatch):
     assert sparse[0] == pytest.approx(dense[0], rel=1e-13)
     assert sparse[1] == pytest.approx(dense[1], rel=1e-13)
     printed, corrected = partial_sums(P, 300)
-    assert dense[0] == pytest.approx(printed, rel=1e-12) and dense[1] == pytest.approx(corrected, rel=1e-12)
+    assert dense[0] == pytest.approx(printed, rel=1e-12) and dense[1] == pytest.approx(
+        corrected, rel=1e-12
+    )
 
 
 # ---------------------------------------------------------------- bad input
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match=r"form must be one of \('corrected', 'printed'\), got 'both'"):
+    with pytest.raises(
+        ValueError, match=r"form must be one of \('corrected', 'printed'\), got 'both'"
+    ):
         arp([[0.5]], "both")
-    with pytest.raises(TypeError, match=r"form must be one of \('corrected', 'printed'\), got 1"):
+    with pytest.raises(
+        TypeError, match=r"form must be one of \('corrected', 'printed'\), got 1"
+    ):
         arp([[0.5]], 1)
     with pytest.raises(ValueError, match="row sums above 1"):
         arp([[0.9, 0.2], [0.0, 0.5]])
     # a 300-cycle among 300 tokens: ζn = 1, so only the pair chain (90,000 states) would do
-    cycle = sp.csr_array((np.full(300, 0.9), (np.arange(300), (np.arange(300) + 1) % 300)), shape=(300, 300))
-    with pytest.raises(ValueError, match=r"need ζn > 1 \(here ζn = 1\) or a pair chain of at most 40000 states"):
+    cycle = sp.csr_array(
+        (np.full(300, 0.9), (np.arange(300), (np.arange(300) + 1) % 300)),
+        shape=(300, 300),
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"need ζn > 1 \(here ζn = 1\) or a pair chain of at most 40000 states",
+    ):
         arp(cycle, "corrected")
     # Tr(P^{2k}) = 300 · 0.9^{2k} when 300 divides 2k, else 0: printed = 300 · 0.9^300 / (1 - 0.9^300)
-    assert arp(cycle, "printed") == pytest.approx(300 * 0.9**300 / (1 - 0.9**300), rel=1e-12)
+    assert arp(cycle, "printed") == pytest.approx(
+        300 * 0.9**300 / (1 - 0.9**300), rel=1e-12
+    )
 
 
 def test_series_close_to_diverging_warns_once_with_the_accuracy_to_expect():
@@ -191,10 +236,18 @@ def test_series_close_to_diverging_warns_once_with_the_accuracy_to_expect():
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 value = arp(P, form)
-            conditioning = [w for w in caught if issubclass(w.category, ConditioningWarning)]
-            assert len(conditioning) == int(warns), (e, form, [str(w.message) for w in caught])
+            conditioning = [
+                w for w in caught if issubclass(w.category, ConditioningWarning)
+            ]
+            assert len(conditioning) == int(warns), (
+                e,
+                form,
+                [str(w.message) for w in caught],
+            )
             if warns:
-                assert conditioning[0].filename == __file__  # points at the caller, whichever form
+                assert (
+                    conditioning[0].filename == __file__
+                )  # points at the caller, whichever form
                 assert "close to diverging" in str(conditioning[0].message)
             assert value == pytest.approx(exact, rel=1e-5)
 
@@ -205,8 +258,12 @@ def test_series_close_to_diverging_warns_once_with_the_accuracy_to_expect():
 def word_like(n, seed):
     rng = np.random.default_rng(seed)
     P = sp.random_array((n, n), density=3.0 / n, random_state=rng, format="csr")
-    P = sp.csr_array(P + sp.diags_array(rng.random(n) * (rng.random(n) < 0.1)) + sp.eye_array(n, k=1)
-                     + sp.eye_array(n, k=1 - n))  # a cycle through every token: one component
+    P = sp.csr_array(
+        P
+        + sp.diags_array(rng.random(n) * (rng.random(n) < 0.1))
+        + sp.eye_array(n, k=1)
+        + sp.eye_array(n, k=1 - n)
+    )  # a cycle through every token: one component
     P = sp.csr_array(P.multiply(0.9 / P.sum(axis=1)[:, None]))
     P.eliminate_zeros()
     return P
@@ -217,7 +274,9 @@ def test_parseval_route_matches_the_pair_chain(monkeypatch):
     by_pairs = arp(P, "corrected")  # 1,600 pair states: the pair chain
     monkeypatch.setattr(_arp_closed, "PAIR_DENSE_LIMIT", 0)  # force the Parseval route
     assert arp(P, "corrected") == pytest.approx(by_pairs, rel=1e-13)
-    monkeypatch.setattr(_sparse_rate, "DENSE_COMPONENT_LIMIT", 10)  # and its selected inversion
+    monkeypatch.setattr(
+        _sparse_rate, "DENSE_COMPONENT_LIMIT", 10
+    )  # and its selected inversion
     monkeypatch.setattr(_sparse_rate, "DENSE_SWITCH", 10)
     assert arp(P, "corrected") == pytest.approx(by_pairs, rel=1e-13)
 
@@ -250,14 +309,20 @@ def test_every_route_judges_its_conditioning(monkeypatch):
     monkeypatch.setattr(_sparse_rate, "ACCURACY", 1e-30)
     for limit in (2500, 0):  # the pair chain, then the Parseval route
         monkeypatch.setattr(_arp_closed, "PAIR_DENSE_LIMIT", limit)
-        with pytest.warns(ConditioningWarning, match="close to diverging .* relative accuracy"):
+        with pytest.warns(
+            ConditioningWarning, match="close to diverging .* relative accuracy"
+        ):
             arp(P, "corrected")
-    with pytest.warns(ConditioningWarning, match="close to diverging .* relative accuracy"):
+    with pytest.warns(
+        ConditioningWarning, match="close to diverging .* relative accuracy"
+    ):
         arp(P, "printed")
     # the Parseval route's norm is ||(I - r P)^{-1}||_inf, r = (ζn)^(-1/2), which bounds its resolvent at every node
     chain = BigramChain(P)
     growths = []
-    _arp_closed._corrected_parseval(chain.graph, chain.cyclic_components, chain.graph.nnz / 40, growths)
+    _arp_closed._corrected_parseval(
+        chain.graph, chain.cyclic_components, chain.graph.nnz / 40, growths
+    )
     r = (chain.graph.nnz / 40) ** -0.5
     expected = np.abs(np.linalg.inv(np.eye(40) - r * P.toarray())).sum(axis=1).max()
     assert growths == [pytest.approx(expected, rel=1e-12)]

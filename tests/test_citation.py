@@ -27,7 +27,9 @@ AUTHOR = "The contributors to Repetition in Text Generation"
 
 
 def _bookcite():
-    spec = importlib.util.spec_from_file_location("bookcite", ROOT / "_ext" / "bookcite.py")
+    spec = importlib.util.spec_from_file_location(
+        "bookcite", ROOT / "_ext" / "bookcite.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -39,8 +41,12 @@ def cff():
 
 
 def test_citation_cff_is_valid_cff_1_2(cff):
-    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0-schema.json").read_text(encoding="utf-8"))
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    schema = json.loads(
+        (ROOT / "tests" / "data" / "cff-1.2.0-schema.json").read_text(encoding="utf-8")
+    )
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.FormatChecker()
+    )
     errors = sorted(validator.iter_errors(cff), key=lambda e: list(e.path))
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
     assert cff["cff-version"] == "1.2.0"
@@ -48,7 +54,9 @@ def test_citation_cff_is_valid_cff_1_2(cff):
 
 def test_the_schema_rejects_a_broken_file(cff):
     """The validation can fail: a file without authors, or with a malformed date, is rejected."""
-    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0-schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (ROOT / "tests" / "data" / "cff-1.2.0-schema.json").read_text(encoding="utf-8")
+    )
     validator = jsonschema.Draft7Validator(schema)
     broken = {k: v for k, v in cff.items() if k != "authors"}
     assert not validator.is_valid(broken)
@@ -59,17 +67,24 @@ def test_citation_metadata_agree_with_the_book(cff):
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert cff["title"] == config["title"]
-    assert cff["authors"] == [{"name": AUTHOR}], "authors: the contributors, as an entity"
+    assert cff["authors"] == [{"name": AUTHOR}], (
+        "authors: the contributors, as an entity"
+    )
     assert config["author"] == AUTHOR
     assert cff["repository-code"] == config["repository"]["url"] == PLACEHOLDER
-    assert re.search(rf'^version = "{re.escape(str(cff["version"]))}"$', pyproject, re.M), "version differs"
+    assert re.search(
+        rf'^version = "{re.escape(str(cff["version"]))}"$', pyproject, re.M
+    ), "version differs"
     assert set(cff["license"]) == {"CC-BY-4.0", "MIT"}
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", cff["date-released"])
 
 
 def test_bibtex_entries_parse(cff):
     bookcite = _bookcite()
-    entries = [bookcite.book_entry(cff), bookcite.chapter_entry(cff, 3, "The paper's lower bound & ζ", "chapters/03-x")]
+    entries = [
+        bookcite.book_entry(cff),
+        bookcite.chapter_entry(cff, 3, "The paper's lower bound & ζ", "chapters/03-x"),
+    ]
     db = parse_string("\n\n".join(entries), "bibtex")
     book, chapter = db.entries.values()
     assert book.type == "book" and chapter.type == "incollection"
@@ -78,20 +93,36 @@ def test_bibtex_entries_parse(cff):
     assert chapter.fields["title"] == r"The paper's lower bound \& ζ"
     assert chapter.fields["url"] == f"{PLACEHOLDER}/blob/main/chapters/03-x.ipynb"
     assert book.fields["year"] == chapter.fields["year"] == cff["date-released"][:4]
-    assert [str(p) for p in book.persons["author"]] == ["{" + AUTHOR + "}"]  # one entity, not split into names
+    assert [str(p) for p in book.persons["author"]] == [
+        "{" + AUTHOR + "}"
+    ]  # one entity, not split into names
     assert bookcite.chapter_number("chapters/07-rebalanced-encoding") == 7
     assert bookcite.chapter_number("notation") is None
 
 
 def test_references_bib_parses_and_holds_the_sources():
     db = parse_string((ROOT / "references.bib").read_text(encoding="utf-8"), "bibtex")
-    for key in ("su2021repetition", "fu2021theoretical", "horn2013matrix", "pku1998peoplesdaily", "kjv1611"):
+    for key in (
+        "su2021repetition",
+        "fu2021theoretical",
+        "horn2013matrix",
+        "pku1998peoplesdaily",
+        "kjv1611",
+    ):
         assert key in db.entries, f"references.bib lacks {key}"
     assert "2012.14660" in db.entries["fu2021theoretical"].fields["eprint"]
 
 
 # Not the repository's own files: builds, environments, caches.
-_NOT_SOURCE = {"_build", ".git", ".venv", ".pytest_cache", ".hypothesis", "__pycache__", ".ipynb_checkpoints"}
+_NOT_SOURCE = {
+    "_build",
+    ".git",
+    ".venv",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+    ".ipynb_checkpoints",
+}
 
 
 def repository_files() -> list[str]:
@@ -111,7 +142,9 @@ def repository_files() -> list[str]:
             for p in ROOT.rglob("*")
             if p.is_file()
             and not _NOT_SOURCE.intersection(p.relative_to(ROOT).parts)
-            and not any(part.endswith(".egg-info") for part in p.relative_to(ROOT).parts)
+            and not any(
+                part.endswith(".egg-info") for part in p.relative_to(ROOT).parts
+            )
         ]
 
 
@@ -119,7 +152,9 @@ def files_holding_placeholder() -> set[str]:
     found = set()
     for name in repository_files():
         path = ROOT / name
-        if path.is_file() and any(a.encode() in path.read_bytes() for a in (PLACEHOLDER, SITE_PLACEHOLDER)):
+        if path.is_file() and any(
+            a.encode() in path.read_bytes() for a in (PLACEHOLDER, SITE_PLACEHOLDER)
+        ):
             found.add(name)
     return found
 
@@ -131,16 +166,25 @@ def listed_in_citation_cff() -> set[str]:
 
 
 def test_placeholder_is_documented_everywhere_it_appears():
-    """Every file of the repository holding a placeholder address (repository or site) says it is a placeholder, and CITATION.cff
+    """Every file of the repository holding a placeholder address (repository or site) says it is a placeholder, and
+    CITATION.cff
     lists exactly those files, so publishing the book replaces it everywhere and a new copy cannot slip in."""
     found = files_holding_placeholder()
-    assert {"CITATION.cff", "_config.yml", "how-to-cite.md"} <= found, f"the search missed files: {sorted(found)}"
+    assert {"CITATION.cff", "_config.yml", "how-to-cite.md"} <= found, (
+        f"the search missed files: {sorted(found)}"
+    )
     for name in sorted(found):
         text = (ROOT / name).read_text(encoding="utf-8")
-        assert "placeholder" in text.lower(), f"{name} holds a placeholder address without saying it is one"
+        assert "placeholder" in text.lower(), (
+            f"{name} holds a placeholder address without saying it is one"
+        )
     listed = listed_in_citation_cff()
-    assert not found - listed, f"CITATION.cff does not list these files with the placeholder: {sorted(found - listed)}"
-    assert not listed - found, f"CITATION.cff lists files without the placeholder: {sorted(listed - found)}"
+    assert not found - listed, (
+        f"CITATION.cff does not list these files with the placeholder: {sorted(found - listed)}"
+    )
+    assert not listed - found, (
+        f"CITATION.cff lists files without the placeholder: {sorted(listed - found)}"
+    )
 
 
 def test_chapter_titles_keep_their_math_in_bibtex():

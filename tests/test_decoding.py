@@ -20,9 +20,11 @@ RULES = {
 
 # --- an independent, exact reference: one row at a time, in Fractions ---------------------------
 
+
 def ref_rule(P, rule, param=None):
     """The exact rule, one full row at a time in Fractions (repetition.reference)."""
     return reference.exact_decoding_rule(P, rule, param)
+
 
 def random_rational(rng, n, density=0.6, end_weight=3):
     """Integer counts -> exact rational P (with an end column), plenty of ties."""
@@ -36,13 +38,18 @@ def random_rational(rng, n, density=0.6, end_weight=3):
 
 
 def to_float(P):
-    return np.array([[float(x) for x in row] for row in P], dtype=float).reshape(len(P), len(P))
+    return np.array([[float(x) for x in row] for row in P], dtype=float).reshape(
+        len(P), len(P)
+    )
 
 
 # --- hand-computed cases -----------------------------------------------------------------------
 
+
 def test_greedy_hand_example_and_ties():
-    P = np.array([[0.2, 0.5, 0.0], [0.1, 0.3, 0.0], [0.4, 0.0, 0.4], [0.0, 0.0, 0.0]][:3])
+    P = np.array(
+        [[0.2, 0.5, 0.0], [0.1, 0.3, 0.0], [0.4, 0.0, 0.4], [0.0, 0.0, 0.0]][:3]
+    )
     G = rep.greedy(P)
     # row 0: token 1 wins; row 1: end token (0.6) wins -> zero row; row 2: tie 0.4/0.4 -> index 0
     np.testing.assert_array_equal(G, [[0, 1, 0], [0, 0, 0], [1, 0, 0]])
@@ -50,7 +57,9 @@ def test_greedy_hand_example_and_ties():
 
 def test_greedy_end_token_loses_ties():
     # full row (0.5, 0, 0.5): token 0 and the end token tie; the token (smaller index) wins
-    np.testing.assert_array_equal(rep.greedy([[0.5, 0.0], [0.0, 0.0]]), [[1, 0], [0, 0]])
+    np.testing.assert_array_equal(
+        rep.greedy([[0.5, 0.0], [0.0, 0.0]]), [[1, 0], [0, 0]]
+    )
 
 
 def test_greedy_is_top_k_1_and_has_one_entry_per_row():
@@ -69,14 +78,18 @@ def test_top_k_hand_example():
     T = rep.top_k(P, 2)
     # row 0: (.5, .3, 0, .2) -> keep .5, .3; row 1: (.1, .1, 0, .8) -> keep end .8 and token 0 (tie by index)
     # row 2: (.2, .2, .2, .4) -> keep end .4 and token 0
-    np.testing.assert_allclose(T, [[0.625, 0.375, 0], [1 / 9, 0, 0], [1 / 3, 0, 0]], rtol=1e-15)
+    np.testing.assert_allclose(
+        T, [[0.625, 0.375, 0], [1 / 9, 0, 0], [1 / 3, 0, 0]], rtol=1e-15
+    )
 
 
 def test_top_p_hand_example():
     P = np.array([[0.5, 0.3, 0.0], [0.1, 0.1, 0.0], [0.2, 0.2, 0.2]])
     T = rep.top_p(P, 0.8)
     # row 0: .5 then .8 >= .8 -> stop; row 1: end .8 alone; row 2: .4 end, .2, .2 -> mass .8
-    np.testing.assert_allclose(T, [[0.625, 0.375, 0], [0, 0, 0], [0.25, 0.25, 0]], rtol=1e-15)
+    np.testing.assert_allclose(
+        T, [[0.625, 0.375, 0], [0, 0, 0], [0.25, 0.25, 0]], rtol=1e-15
+    )
 
 
 def test_top_p_rounding_of_prefix_sums():
@@ -91,10 +104,14 @@ def test_top_p_rounding_of_prefix_sums():
 def test_temperature_hand_example():
     P = np.array([[0.5, 0.25], [0.0, 0.0]])
     # squares (1/4, 1/16, 1/16) over 3/8
-    np.testing.assert_allclose(rep.temperature(P, 0.5), [[2 / 3, 1 / 6], [0, 0]], rtol=1e-15)
+    np.testing.assert_allclose(
+        rep.temperature(P, 0.5), [[2 / 3, 1 / 6], [0, 0]], rtol=1e-15
+    )
     # t = 2: square roots (sqrt .5, .5, .5)
     s = np.sqrt(0.5) + 1.0
-    np.testing.assert_allclose(rep.temperature(P, 2.0), [[np.sqrt(0.5) / s, 0.5 / s], [0, 0]], rtol=1e-15)
+    np.testing.assert_allclose(
+        rep.temperature(P, 2.0), [[np.sqrt(0.5) / s, 0.5 / s], [0, 0]], rtol=1e-15
+    )
 
 
 def test_temperature_keeps_support_and_small_t_tends_to_greedy():
@@ -107,8 +124,12 @@ def test_temperature_keeps_support_and_small_t_tends_to_greedy():
             np.testing.assert_array_equal(T > 0, P > 0)
         assert np.all(np.isfinite(T))
         assert np.all(T.sum(axis=1) <= 1 + 1e-12)
-    Q = np.array([[0.5, 0.3], [0.1, 0.2]])  # full rows (.5, .3, .2) and (.1, .2, .7): clear gaps
-    np.testing.assert_allclose(rep.temperature(Q, 0.01), rep.greedy(Q), rtol=0, atol=1e-20)
+    Q = np.array(
+        [[0.5, 0.3], [0.1, 0.2]]
+    )  # full rows (.5, .3, .2) and (.1, .2, .7): clear gaps
+    np.testing.assert_allclose(
+        rep.temperature(Q, 0.01), rep.greedy(Q), rtol=0, atol=1e-20
+    )
     np.testing.assert_array_equal(rep.greedy(Q), [[1, 0], [0, 0]])
 
 
@@ -118,7 +139,11 @@ def test_identity_settings(rule):
     P = rng.random((15, 15)) * (rng.random((15, 15)) < 0.5)
     P /= P.sum(axis=1, keepdims=True) + rng.random((15, 1))
     P[3] = 0.0
-    T = {"top_k": lambda: rep.top_k(P, 16), "top_p": lambda: rep.top_p(P, 1.0), "temperature": lambda: rep.temperature(P, 1.0)}[rule]()
+    T = {
+        "top_k": lambda: rep.top_k(P, 16),
+        "top_p": lambda: rep.top_p(P, 1.0),
+        "temperature": lambda: rep.temperature(P, 1.0),
+    }[rule]()
     np.testing.assert_allclose(T, P, rtol=1e-13, atol=0)
 
 
@@ -142,6 +167,7 @@ def test_zero_rows_stay_zero_and_row_sums_at_most_one(name):
 
 # --- against the exact reference on random rational matrices ------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(6))
 def test_against_exact_reference(seed):
     rng = np.random.default_rng(seed)
@@ -159,7 +185,9 @@ def test_against_exact_reference(seed):
     ]
     for rule, param, got in cases:
         expected = to_float(ref_rule(Pq, rule, param))
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15, err_msg=f"{rule} {param}")
+        np.testing.assert_allclose(
+            got, expected, rtol=1e-12, atol=1e-15, err_msg=f"{rule} {param}"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(RULES))
@@ -191,7 +219,9 @@ def test_truncation_never_lowers_full_row_collision_mass(name):
         full_T = (T**2).sum(axis=1) + end_T**2
         assert np.all(full_T >= full_P * (1 - 1e-12))
         no_end = end_T < 1e-12
-        assert np.all((T**2).sum(axis=1)[no_end] >= (P**2).sum(axis=1)[no_end] * (1 - 1e-12))
+        assert np.all(
+            (T**2).sum(axis=1)[no_end] >= (P**2).sum(axis=1)[no_end] * (1 - 1e-12)
+        )
 
 
 def test_keeping_the_end_token_can_lower_a_row_sum_of_A():
@@ -205,19 +235,45 @@ def test_keeping_the_end_token_can_lower_a_row_sum_of_A():
 P2 = np.array([[0.5, 0.5], [0.2, 0.3]])
 
 
-@pytest.mark.parametrize("k, exc", [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError)])
+@pytest.mark.parametrize(
+    "k, exc",
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (1.5, TypeError),
+        (True, TypeError),
+        ("2", TypeError),
+    ],
+)
 def test_top_k_validation(k, exc):
     with pytest.raises(exc, match="k"):
         rep.top_k(P2, k)
 
 
-@pytest.mark.parametrize("p, exc", [(0, ValueError), (-0.1, ValueError), (1.01, ValueError), (float("nan"), ValueError), ("0.5", TypeError)])
+@pytest.mark.parametrize(
+    "p, exc",
+    [
+        (0, ValueError),
+        (-0.1, ValueError),
+        (1.01, ValueError),
+        (float("nan"), ValueError),
+        ("0.5", TypeError),
+    ],
+)
 def test_top_p_validation(p, exc):
     with pytest.raises(exc, match="p"):
         rep.top_p(P2, p)
 
 
-@pytest.mark.parametrize("t, exc", [(0, ValueError), (-1.0, ValueError), (float("inf"), ValueError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "t, exc",
+    [
+        (0, ValueError),
+        (-1.0, ValueError),
+        (float("inf"), ValueError),
+        (None, TypeError),
+    ],
+)
 def test_temperature_validation(t, exc):
     with pytest.raises(exc, match="t"):
         rep.temperature(P2, t)
@@ -232,17 +288,20 @@ def test_invalid_matrix_is_refused():
 
 # --- beam search --------------------------------------------------------------------------------
 
+
 def test_beam_search_hand_example():
     P = [[0.0, 0.9], [0.6, 0.0]]
     # after 3 steps: 0 1 0 1 (.9*.6*.9 = .486) beats 0 1 END (.9*.4 = .36); 0 1 0 END = .054 is dropped
     beam = rep.beam_search(P, 0, 2, 3)
     assert [s for s, _ in beam] == [(0, 1, 0, 1), (0, 1, rep.END)]
-    np.testing.assert_allclose([lp for _, lp in beam], np.log([0.486, 0.36]), rtol=1e-14)
+    np.testing.assert_allclose(
+        [lp for _, lp in beam], np.log([0.486, 0.36]), rtol=1e-14
+    )
 
 
 def test_beam_width_one_follows_greedy_path_and_finishes():
     P = np.array([[0.0, 0.6, 0.0], [0.0, 0.0, 0.7], [0.2, 0.0, 0.0]])
-    (seq, lp), = rep.beam_search(P, 0, 1, 10)
+    ((seq, lp),) = rep.beam_search(P, 0, 1, 10)
     # greedy: 0 -> 1 (.6 > end .4), 1 -> 2 (.7 > .3), 2 -> END (.8 > .2)
     assert seq == (0, 1, 2, rep.END)
     assert lp == pytest.approx(np.log(0.6 * 0.7 * 0.8), rel=1e-14)
@@ -273,6 +332,7 @@ def test_temperature_underflow_shrinks_the_computed_support_as_documented():
 # --- greedy: R is 0 or infinite (thm-greedy-functional) ------------------------------------------
 
 INF = float("inf")
+
 
 @pytest.mark.parametrize("n", [1, 2, 7, 40])
 def test_greedy_without_end_token_has_zeta_one_over_n_and_infinite_rate(n):
@@ -309,8 +369,16 @@ def test_greedy_with_end_token_rate_is_zero_or_infinite():
 def test_top_2_counterexample_lowers_R_from_81_80_to_1():
     # Chapter 4: top-2 deletes the self-loop of token 3, the only closed walk through it
     F = Fraction
-    P = [[F(1, 4), F(3, 4), F(0)], [F(1, 2), F(1, 2), F(0)], [F(1, 3), F(5, 9), F(1, 9)]]
-    T_exact = [[F(1, 4), F(3, 4), F(0)], [F(1, 2), F(1, 2), F(0)], [F(3, 8), F(5, 8), F(0)]]
+    P = [
+        [F(1, 4), F(3, 4), F(0)],
+        [F(1, 2), F(1, 2), F(0)],
+        [F(1, 3), F(5, 9), F(1, 9)],
+    ]
+    T_exact = [
+        [F(1, 4), F(3, 4), F(0)],
+        [F(1, 2), F(1, 2), F(0)],
+        [F(3, 8), F(5, 8), F(0)],
+    ]
     assert ref_rule(P, "top_k", 2) == T_exact
 
     exact_R = reference.exact_repetition_rate
@@ -334,8 +402,12 @@ def test_tie_rule_is_relative_tiny_probabilities_are_ranked_by_value():
     P = np.zeros((n, n))
     P[0] = p / p.sum() * 0.95
     kept = np.flatnonzero(rep.top_k(P, 40)[0])
-    assert set(kept) == set(range(30)) | set(range(60, 69))  # 30 large, the end token, nine of the 1e-14
-    ranked = np.flatnonzero(rep.top_k(P, 35)[0])  # the 1e-14 tokens rank above every 1e-26 one, by index
+    assert set(kept) == set(range(30)) | set(
+        range(60, 69)
+    )  # 30 large, the end token, nine of the 1e-14
+    ranked = np.flatnonzero(
+        rep.top_k(P, 35)[0]
+    )  # the 1e-14 tokens rank above every 1e-26 one, by index
     assert ranked.tolist() == list(range(30)) + list(range(60, 64))
 
 
@@ -372,8 +444,12 @@ def test_dense_and_sparse_storage_give_identical_results_for_every_rule(seed):
     P = rng.choice([0.0, 0.05, 0.1, 0.2, 0.25, 1 / 3, 0.1 + 0.2], size=(n, n))
     P /= np.maximum(P.sum(axis=1, keepdims=True), 1.0)
     S = sp.csr_array(P)
-    for rule in (rep.greedy, lambda X: rep.top_k(X, 2), lambda X: rep.top_p(X, 0.6),
-                 lambda X: rep.temperature(X, 0.3)):
+    for rule in (
+        rep.greedy,
+        lambda X: rep.top_k(X, 2),
+        lambda X: rep.top_p(X, 0.6),
+        lambda X: rep.temperature(X, 0.3),
+    ):
         assert np.array_equal(rule(P), rule(S).toarray())
     assert rep.beam_search(P, 0, 3, 5) == rep.beam_search(S, 0, 3, 5)
 
@@ -398,7 +474,9 @@ def test_temperature_is_finite_for_extreme_t(t):
     if t < 1:  # towards greedy: the largest outcome of each row takes everything
         np.testing.assert_allclose(full[:2], [[1, 0, 0, 0], [0, 0, 0, 1]], atol=1e-12)
     else:  # towards uniform over each row's support (three outcomes in row 0, four in row 1)
-        np.testing.assert_allclose(full[:2], [[1 / 3, 1 / 3, 0, 1 / 3], [1 / 4] * 4], rtol=1e-12)
+        np.testing.assert_allclose(
+            full[:2], [[1 / 3, 1 / 3, 0, 1 / 3], [1 / 4] * 4], rtol=1e-12
+        )
 
 
 def test_temperature_of_equal_largest_outcomes_shares_them_at_tiny_t():

@@ -57,7 +57,6 @@ def test_negative_smoothing_rejected():
         rep.transition_matrix(np.ones((2, 3)), smoothing=-0.1)
 
 
-
 def test_bigram_counts_hand_example():
     bc = rep.bigram_counts([["a", "b", "a"], ["b"]])
     assert bc.vocab == ["a", "b"]  # a and b both occur twice; ties in code-point order
@@ -82,13 +81,17 @@ def test_add_delta_is_the_one_estimate_of_transition_matrix_and_the_rebalanced_e
     C = np.array([[3, 0, 1], [0, 0, 0]])
     for delta in (0.0, 0.5, 1.0):
         P = rep.transition_matrix(C, smoothing=delta)
-        np.testing.assert_array_equal(P, rep.add_delta(C[:, :2], C.sum(axis=1)[:, None], 2, delta))
+        np.testing.assert_array_equal(
+            P, rep.add_delta(C[:, :2], C.sum(axis=1)[:, None], 2, delta)
+        )
         S = rep.transition_matrix(sp.csr_array(C), smoothing=delta)
         np.testing.assert_array_equal(S.toarray() if sp.issparse(S) else S, P)
     # exactly the rational MLE (c + δ) / (t + (n + 1) δ), correctly rounded
     assert rep.add_delta([1], 3, 2, 1.0)[0] == float(Fraction(2, 6))
     assert rep.add_delta([7], 49, 5)[0] == 7 / 49
-    assert rep.add_delta([49], 49, 5)[0] == 1.0  # a successor seen every time has probability exactly 1
+    assert (
+        rep.add_delta([49], 49, 5)[0] == 1.0
+    )  # a successor seen every time has probability exactly 1
     assert rep.add_delta([0], 0, 5).tolist() == [0.0]
 
 
@@ -110,35 +113,63 @@ def test_perplexity_matches_the_direct_formula(delta):
     result = perplexity(independent_counts(train), test, smoothing=delta)
     expect = direct_log_loss(train, test, delta)
     assert result.nats == pytest.approx(expect, rel=1e-13)
-    tokens = sum(len(s) for s in test) + len(test)  # every token and one end token per sentence
-    assert result.tokens == tokens and result.sentences == len(test) and result.unknown == 0
+    tokens = sum(len(s) for s in test) + len(
+        test
+    )  # every token and one end token per sentence
+    assert (
+        result.tokens == tokens
+        and result.sentences == len(test)
+        and result.unknown == 0
+    )
     assert result.perplexity == pytest.approx(math.exp(expect / tokens), rel=1e-13)
     assert result.characters == sum(len(s) for s in test)
-    assert result.character_perplexity == pytest.approx(math.exp(expect / result.characters), rel=1e-13)
+    assert result.character_perplexity == pytest.approx(
+        math.exp(expect / result.characters), rel=1e-13
+    )
 
 
 def test_separator_counts_characters_of_the_surface_text():
     train = [["in", "the", "beginning"], ["the", "word"]]
-    result = perplexity(independent_counts(train), [["in", "the", "word"]], smoothing=1.0, separator=" ")
+    result = perplexity(
+        independent_counts(train), [["in", "the", "word"]], smoothing=1.0, separator=" "
+    )
     assert result.characters == len("in the word")
     assert result.tokens == 4
 
 
 def test_unseen_events_without_smoothing_are_infinite():
     train = CORPUS[:9]
-    assert perplexity(independent_counts(train), [list("ab")], smoothing=0.0).nats < math.inf
-    result = perplexity(independent_counts(train), [list("cc")], smoothing=0.0)  # "cc" never occurs in training
-    assert result.nats == math.inf and result.perplexity == math.inf and result.character_perplexity == math.inf
+    assert (
+        perplexity(independent_counts(train), [list("ab")], smoothing=0.0).nats
+        < math.inf
+    )
+    result = perplexity(
+        independent_counts(train), [list("cc")], smoothing=0.0
+    )  # "cc" never occurs in training
+    assert (
+        result.nats == math.inf
+        and result.perplexity == math.inf
+        and result.character_perplexity == math.inf
+    )
     assert direct_log_loss(train, [list("cc")], 0) == math.inf
 
 
 def test_unknown_tokens_are_refused_or_scored_as_unk():
     train = CORPUS[:9]
-    with pytest.raises(ValueError, match=r"1 token\(s\) outside the training vocabulary \(e.g. 'z'\)"):
+    with pytest.raises(
+        ValueError, match=r"1 token\(s\) outside the training vocabulary \(e.g. 'z'\)"
+    ):
         perplexity(independent_counts(train), [list("abz")])
-    result = perplexity(independent_counts(train), [list("abz"), list("zz")], smoothing=0.5, unknown="unk")
+    result = perplexity(
+        independent_counts(train),
+        [list("abz"), list("zz")],
+        smoothing=0.5,
+        unknown="unk",
+    )
     assert result.unknown == 3
-    assert result.nats == pytest.approx(direct_log_loss(train, [list("abz"), list("zz")], 0.5, unk=True), rel=1e-13)
+    assert result.nats == pytest.approx(
+        direct_log_loss(train, [list("abz"), list("zz")], 0.5, unk=True), rel=1e-13
+    )
 
 
 def test_training_text_under_the_unsmoothed_model_agrees_with_cross_entropy():
@@ -149,10 +180,17 @@ def test_training_text_under_the_unsmoothed_model_agrees_with_cross_entropy():
     index = {t: i for i, t in enumerate(counts.vocab)}
     ids = [[index[t] for t in s] for s in CORPUS]
     by_counts = perplexity(counts, CORPUS, smoothing=0.0)
-    by_matrix = cross_entropy(P, ids, start=counts.starts / counts.starts.sum(),
-                              token_lengths=np.ones(len(counts.vocab), dtype=np.int64))
+    by_matrix = cross_entropy(
+        P,
+        ids,
+        start=counts.starts / counts.starts.sum(),
+        token_lengths=np.ones(len(counts.vocab), dtype=np.int64),
+    )
     assert by_matrix.nats == pytest.approx(by_counts.nats, rel=1e-13)
-    assert by_matrix.tokens == by_counts.tokens and by_matrix.characters == by_counts.characters
+    assert (
+        by_matrix.tokens == by_counts.tokens
+        and by_matrix.characters == by_counts.characters
+    )
 
 
 def test_cross_entropy_of_sampled_text_estimates_the_entropy_rate():
@@ -172,7 +210,10 @@ def test_cross_entropy_of_sampled_text_estimates_the_entropy_rate():
     per_sequence = []
     for s in range(len(text)):
         y = text.sequence(s).tolist()
-        per_sequence.append(-math.log(pi[y[0]]) - sum(math.log(full[a, b]) for a, b in zip(y, y[1:] + [n], strict=True)))
+        per_sequence.append(
+            -math.log(pi[y[0]])
+            - sum(math.log(full[a, b]) for a, b in zip(y, y[1:] + [n], strict=True))
+        )
     assert result.nats == pytest.approx(math.fsum(per_sequence), rel=1e-12)
     se = np.std(per_sequence, ddof=1) / np.sqrt(len(text))
     assert abs(result.nats / len(text) - expect) < 4 * se
@@ -181,8 +222,8 @@ def test_cross_entropy_of_sampled_text_estimates_the_entropy_rate():
 
 def test_cross_entropy_is_infinite_for_an_impossible_event_and_checks_ids():
     P = np.array([[0.0, 1.0], [0.5, 0.0]])
-    assert cross_entropy(P, [[0, 0]]).nats == math.inf          # 0 -> 0 has probability 0
-    assert cross_entropy(P, [[0]]).nats == math.inf             # token 0 never ends
+    assert cross_entropy(P, [[0, 0]]).nats == math.inf  # 0 -> 0 has probability 0
+    assert cross_entropy(P, [[0]]).nats == math.inf  # token 0 never ends
     assert math.isfinite(cross_entropy(P, [[0, 1]]).nats)
     with pytest.raises(ValueError, match=r"token ids in 0..1, got 2"):
         cross_entropy(P, [[0, 2]])
@@ -193,10 +234,28 @@ def test_cross_entropy_is_infinite_for_an_impossible_event_and_checks_ids():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: perplexity(independent_counts(CORPUS), [list("ab")], smoothing=-1), ValueError, r"smoothing must be in \[0.0, inf\]"),
-        (lambda: perplexity(independent_counts(CORPUS), [list("ab")], unknown="skip"), ValueError, "unknown must be one of"),
-        (lambda: perplexity(object(), [list("ab")]), TypeError, "counts must be BigramCounts"),
-        (lambda: perplexity(independent_counts(CORPUS), [[]]), ValueError, "empty sentence"),
+        (
+            lambda: perplexity(independent_counts(CORPUS), [list("ab")], smoothing=-1),
+            ValueError,
+            r"smoothing must be in \[0.0, inf\]",
+        ),
+        (
+            lambda: perplexity(
+                independent_counts(CORPUS), [list("ab")], unknown="skip"
+            ),
+            ValueError,
+            "unknown must be one of",
+        ),
+        (
+            lambda: perplexity(object(), [list("ab")]),
+            TypeError,
+            "counts must be BigramCounts",
+        ),
+        (
+            lambda: perplexity(independent_counts(CORPUS), [[]]),
+            ValueError,
+            "empty sentence",
+        ),
     ],
 )
 def test_perplexity_bad_input(call, error, message):
@@ -223,18 +282,24 @@ def test_tokens_ending_in_nul_characters_are_kept_apart():
 def test_a_vocabulary_lists_each_token_once():
     with pytest.raises(ValueError, match="vocab lists the token 'b' more than once"):
         rep.bigram_counts([["a", "b"]], vocab=["a", "b", "b"])  # a phantom row before
-    c = rep.bigram_counts([["b", "a"]], vocab=["a", "b", "c"])  # an unused token keeps its empty row
+    c = rep.bigram_counts(
+        [["b", "a"]], vocab=["a", "b", "c"]
+    )  # an unused token keeps its empty row
     assert c.counts.shape == (3, 4) and c.counts[[2], :].nnz == 0
 
 
 def test_non_string_tokens_are_refused_with_their_place():
-    with pytest.raises(TypeError, match=r"sequences\[1\] must hold str tokens, got 3 of type int"):
+    with pytest.raises(
+        TypeError, match=r"sequences\[1\] must hold str tokens, got 3 of type int"
+    ):
         rep.bigram_counts([["a"], ["b", 3]])  # was "token '3' is not in vocab"
 
 
 def test_bigram_counts_built_by_hand_are_checked_and_canonical():
     c = rep.BigramCounts(np.array([[0, 2, 1], [1, 0, 3]]), np.array([2, 2]), ["a", "b"])
-    assert sp.issparse(c.counts) and c.counts.has_canonical_format and c.counts.sum() == 7
+    assert (
+        sp.issparse(c.counts) and c.counts.has_canonical_format and c.counts.sum() == 7
+    )
     with pytest.raises(ValueError, match="vocab lists the token 'a' more than once"):
         rep.BigramCounts(np.zeros((2, 3)), [0, 0], ["a", "a"])
     with pytest.raises(TypeError, match="counts must have a real"):
@@ -247,20 +312,38 @@ def test_sentence_ends_are_counted_and_leave_end_mass():
     assert c.vocab == ["a", "b"]
     # a -> b twice, a ends once; b -> a once, b ends twice
     assert c.counts.toarray().tolist() == [[0, 2, 1], [1, 0, 2]]
-    np.testing.assert_allclose(rep.transition_matrix(c.counts).toarray(), [[0, 2 / 3], [1 / 3, 0]], rtol=1e-15)
-    np.testing.assert_allclose(rep.BigramChain(rep.transition_matrix(c.counts)).end_mass, [1 / 3, 2 / 3], rtol=1e-15)
+    np.testing.assert_allclose(
+        rep.transition_matrix(c.counts).toarray(), [[0, 2 / 3], [1 / 3, 0]], rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        rep.BigramChain(rep.transition_matrix(c.counts)).end_mass,
+        [1 / 3, 2 / 3],
+        rtol=1e-15,
+    )
 
 
 def test_add_delta_with_a_huge_smoothing_tends_to_the_uniform_distribution():
     # issue 16, second round: (n + 1) δ overflowed to inf for δ near the float maximum, so every probability
     # came out 0 (and the perplexity inf) instead of about 1/(n + 1)
     for delta in (1e300, 1e308, 1.7976931348623157e308):
-        np.testing.assert_allclose(rep.add_delta([1, 2, 0], 4, n=2, smoothing=delta), [1 / 3] * 3, rtol=1e-15)
-        np.testing.assert_allclose(rep.add_delta([1, 2], 4, n=2, smoothing=delta, end=False), [0.5, 0.5], rtol=1e-15)
-        np.testing.assert_allclose(rep.transition_matrix([[1, 2, 0], [0, 1, 1]], delta), np.full((2, 2), 1 / 3))
+        np.testing.assert_allclose(
+            rep.add_delta([1, 2, 0], 4, n=2, smoothing=delta), [1 / 3] * 3, rtol=1e-15
+        )
+        np.testing.assert_allclose(
+            rep.add_delta([1, 2], 4, n=2, smoothing=delta, end=False),
+            [0.5, 0.5],
+            rtol=1e-15,
+        )
+        np.testing.assert_allclose(
+            rep.transition_matrix([[1, 2, 0], [0, 1, 1]], delta), np.full((2, 2), 1 / 3)
+        )
     counts = rep.bigram_counts([["a", "b"], ["b", "a", "a"]])
     loss = rep.perplexity(counts, [["a", "b", "b"]], smoothing=1e308)
     # the first token among n = 2 (1/2), then a -> b, b -> b, b -> end among n + 1 = 3 outcomes (1/3 each)
     assert loss.nats == pytest.approx(math.log(2) + 3 * math.log(3), rel=1e-14)
     # values below the overflow are unchanged: the quotient of the same two sums as before
-    assert rep.add_delta([1, 2, 0], 4, n=2, smoothing=1.0).tolist() == [2 / 7, 3 / 7, 1 / 7]
+    assert rep.add_delta([1, 2, 0], 4, n=2, smoothing=1.0).tolist() == [
+        2 / 7,
+        3 / 7,
+        1 / 7,
+    ]

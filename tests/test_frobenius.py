@@ -6,20 +6,25 @@ import scipy.sparse as sp
 
 import repetition as rep
 
-
 P3 = np.array([[0.5, 0.25, 0.0], [0.2, 0.2, 0.2], [0.0, 0.0, 1.0]])
 
 
 def test_row_sums_and_square_sums_by_hand():
     np.testing.assert_allclose(rep.row_sums(P3), [0.75, 0.6, 1.0], rtol=1e-15)
     # 1/4 + 1/16 = 5/16; 3 * 1/25 = 3/25; 1
-    np.testing.assert_allclose(rep.row_square_sums(P3), [5 / 16, 3 / 25, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(
+        rep.row_square_sums(P3), [5 / 16, 3 / 25, 1.0], rtol=1e-15
+    )
 
 
 def test_sparse_and_dense_agree():
     S = sp.csr_array(P3)
-    np.testing.assert_allclose(rep.row_square_sums(S), rep.row_square_sums(P3), rtol=1e-15)
-    np.testing.assert_allclose(rep.row_square_sum_floor(S), rep.row_square_sum_floor(P3), rtol=1e-15)
+    np.testing.assert_allclose(
+        rep.row_square_sums(S), rep.row_square_sums(P3), rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        rep.row_square_sum_floor(S), rep.row_square_sum_floor(P3), rtol=1e-15
+    )
     assert rep.frobenius_interval(S) == rep.frobenius_interval(P3)
 
 
@@ -33,7 +38,9 @@ def test_floor_is_sum_squared_over_support_size():
 
 
 def test_floor_ignores_explicit_sparse_zeros():
-    S = sp.csr_array((np.array([0.5, 0.0]), (np.array([0, 0]), np.array([0, 1]))), shape=(2, 2))
+    S = sp.csr_array(
+        (np.array([0.5, 0.0]), (np.array([0, 0]), np.array([0, 1]))), shape=(2, 2)
+    )
     np.testing.assert_allclose(rep.row_square_sum_floor(S), [0.25, 0.0], rtol=1e-15)
 
 

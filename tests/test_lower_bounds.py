@@ -22,16 +22,30 @@ def _random_rational(rng, n, density, mass):
     Pf = []
     for row in raw:
         total = int(row.sum())
-        Pf.append([Fraction(int(x) * mass, max(total, 1)) if total else Fraction(0) for x in row])
+        Pf.append(
+            [
+                Fraction(int(x) * mass, max(total, 1)) if total else Fraction(0)
+                for x in row
+            ]
+        )
     return Pf
 
 
 CASES = []
 _rng = np.random.default_rng(20210126)
-for _n, _density, _mass in [(3, 1.0, Fraction(1)), (3, 0.5, Fraction(3, 4)), (4, 0.4, Fraction(1)), (4, 0.7, Fraction(1, 2))]:
+for _n, _density, _mass in [
+    (3, 1.0, Fraction(1)),
+    (3, 0.5, Fraction(3, 4)),
+    (4, 0.4, Fraction(1)),
+    (4, 0.7, Fraction(1, 2)),
+]:
     CASES.append(_random_rational(_rng, _n, _density, _mass))
-CASES.append([[Fraction(0), Fraction(1, 2)], [Fraction(1, 2), Fraction(0)]])  # 2-cycle: the paper's term fails
-CASES.append([[Fraction(1, 10), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 10)]])  # dense: fails at k = 1
+CASES.append(
+    [[Fraction(0), Fraction(1, 2)], [Fraction(1, 2), Fraction(0)]]
+)  # 2-cycle: the paper's term fails
+CASES.append(
+    [[Fraction(1, 10), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 10)]]
+)  # dense: fails at k = 1
 
 
 def _as_float(Pf):
@@ -62,10 +76,20 @@ def test_every_quantity_matches_walk_enumeration(case, k, sparse):
     for name, got in checks.items():
         assert got == pytest.approx(float(e[name]), rel=1e-12, abs=1e-300), name
     t = rep.lower_bound_table(P, k)
-    for name, attr in [("exact", "exact"), ("cs", "cauchy_schwarz"), ("per_row", "per_row"), ("row", "row"),
-                       ("uniform", "uniform"), ("zeta_walks", "zeta_walks"), ("zeta_rows", "zeta_rows"),
-                       ("paper_nk", "paper_nk"), ("paper_nk1", "paper_nk1")]:
-        assert getattr(t, attr)[k - 1] == pytest.approx(float(e[name]), rel=1e-12, abs=1e-300), name
+    for name, attr in [
+        ("exact", "exact"),
+        ("cs", "cauchy_schwarz"),
+        ("per_row", "per_row"),
+        ("row", "row"),
+        ("uniform", "uniform"),
+        ("zeta_walks", "zeta_walks"),
+        ("zeta_rows", "zeta_rows"),
+        ("paper_nk", "paper_nk"),
+        ("paper_nk1", "paper_nk1"),
+    ]:
+        assert getattr(t, attr)[k - 1] == pytest.approx(
+            float(e[name]), rel=1e-12, abs=1e-300
+        ), name
     assert t.walk_count[k - 1] == e["N"]
     assert t.max_walks_through[k - 1] == max(e["m"])
 
@@ -75,7 +99,9 @@ def test_row_bound_uses_diagonal_squares_not_p_2k():
     P = np.array([[0.0, 0.5], [0.5, 0.0]])
     assert rep.row_lower_bound(P, 1) == 0.0
     assert rep.per_row_bound(P, 1) == 0.0
-    printed = rep.arp_terms(P, 3, "printed")  # the paper's T_k; n T_k is on the scale of Tr(A^k)
+    printed = rep.arp_terms(
+        P, 3, "printed"
+    )  # the paper's T_k; n T_k is on the scale of Tr(A^k)
     assert printed[0] == 0.5
     assert 2 * printed[0] == 1.0
     assert printed[0] > rep.repetition_terms(P, 1)[0]
@@ -91,7 +117,9 @@ def test_paper_term_exceeds_exact_term_at_k1_with_full_support():
     assert T1 == pytest.approx(0.26)
     assert T1 > exact
     assert 2 * T1 > exact
-    assert rep.row_lower_bound(P, 1) == pytest.approx(exact, rel=1e-14)  # the corrected form is exact at k = 1
+    assert rep.row_lower_bound(P, 1) == pytest.approx(
+        exact, rel=1e-14
+    )  # the corrected form is exact at k = 1
 
 
 def test_no_closed_walks_gives_zero():
@@ -124,9 +152,13 @@ def test_chain_on_random_matrices():
         support = rng.random((n, n)) < rng.uniform(0.1, 1.0)
         W = rng.random((n, n)) * support
         s = W.sum(axis=1, keepdims=True)
-        P = np.divide(W, s, out=np.zeros_like(W), where=s > 0) * rng.uniform(0.3, 1.0, size=(n, 1))
+        P = np.divide(W, s, out=np.zeros_like(W), where=s > 0) * rng.uniform(
+            0.3, 1.0, size=(n, 1)
+        )
         t = rep.lower_bound_table(sp.csr_array(P) if trial % 2 else P, 6)
-        np.testing.assert_allclose(t.exact, rep.repetition_terms(P, 6), rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(
+            t.exact, rep.repetition_terms(P, 6), rtol=1e-12, atol=1e-300
+        )
         tol = 1 + 1e-12
         assert np.all(t.per_row <= t.exact * tol)
         assert np.all(t.cauchy_schwarz <= t.per_row * tol)
@@ -135,7 +167,9 @@ def test_chain_on_random_matrices():
         assert np.all(t.uniform <= t.row * tol)
         assert np.all(t.uniform <= t.cauchy_schwarz * tol)
         assert np.all(t.trace_diag_sq <= t.trace_P2k * tol)
-        assert all(m <= n ** (k - 1) for k, m in enumerate(t.max_walks_through, start=1))
+        assert all(
+            m <= n ** (k - 1) for k, m in enumerate(t.max_walks_through, start=1)
+        )
 
 
 def test_table_without_paper_terms():
@@ -147,16 +181,44 @@ def test_table_without_paper_terms():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: rep.closed_walk_count(np.eye(2) * 0.5, 0), ValueError, "k must be an integer >= 1, got 0"),
-        (lambda: rep.cauchy_schwarz_bound(np.eye(2) * 0.5, 1.5), TypeError, "k must be an integer"),
-        (lambda: rep.per_row_bound(np.eye(2) * 0.5, True), TypeError, "k must be an integer"),
+        (
+            lambda: rep.closed_walk_count(np.eye(2) * 0.5, 0),
+            ValueError,
+            "k must be an integer >= 1, got 0",
+        ),
+        (
+            lambda: rep.cauchy_schwarz_bound(np.eye(2) * 0.5, 1.5),
+            TypeError,
+            "k must be an integer",
+        ),
+        (
+            lambda: rep.per_row_bound(np.eye(2) * 0.5, True),
+            TypeError,
+            "k must be an integer",
+        ),
         (lambda: rep.row_lower_bound(np.eye(2) * 0.5, -1), ValueError, "k must be"),
         (lambda: rep.zeta_estimate_term(np.eye(2) * 0.5, 1, 2), TypeError, "form"),
-        (lambda: rep.zeta_estimate_term(np.eye(2) * 0.5, 1, "cycles"), ValueError, "form"),
+        (
+            lambda: rep.zeta_estimate_term(np.eye(2) * 0.5, 1, "cycles"),
+            ValueError,
+            "form",
+        ),
         (lambda: rep.lower_bound_table(np.eye(2) * 0.5, 0), ValueError, "K must be"),
-        (lambda: rep.lower_bound_table(np.eye(2) * 0.5, 2, paper="yes"), TypeError, "paper"),
-        (lambda: rep.closed_walk_count(np.array([[0.9, 0.2], [0.0, 0.0]]), 1), ValueError, "row 0 sums"),
-        (lambda: rep.closed_walk_diagonal(np.array([[0.5, -0.1], [0.0, 0.0]]), 1), ValueError, "negative"),
+        (
+            lambda: rep.lower_bound_table(np.eye(2) * 0.5, 2, paper="yes"),
+            TypeError,
+            "paper",
+        ),
+        (
+            lambda: rep.closed_walk_count(np.array([[0.9, 0.2], [0.0, 0.0]]), 1),
+            ValueError,
+            "row 0 sums",
+        ),
+        (
+            lambda: rep.closed_walk_diagonal(np.array([[0.5, -0.1], [0.0, 0.0]]), 1),
+            ValueError,
+            "negative",
+        ),
     ],
 )
 def test_validation(call, exc, match):
@@ -168,7 +230,9 @@ def test_zeta_is_exact_under_greedy_support():
     # One successor per token: ζ n = 1 exactly, so E_k = (Tr P^k)^2 with no rounding of ζ.
     P = np.array([[0.0, 0.5, 0.0], [0.0, 0.0, 0.5], [0.5, 0.0, 0.0]])
     assert rep.zeta_estimate_term(P, 3) == (3 * 0.125) ** 2
-    assert rep.zeta_estimate_term(P, 3) == 3 * rep.repetition_terms(P, 3)[-1]  # 3 rotations of one cycle
+    assert (
+        rep.zeta_estimate_term(P, 3) == 3 * rep.repetition_terms(P, 3)[-1]
+    )  # 3 rotations of one cycle
     assert rep.lower_bound_table(P, 3).zeta == 1 / 3
 
 
@@ -176,7 +240,9 @@ def test_zeta_is_exact_under_greedy_support():
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-def test_blocked_products_and_diagonals_are_identical_to_the_plain_ones(monkeypatch, threads):
+def test_blocked_products_and_diagonals_are_identical_to_the_plain_ones(
+    monkeypatch, threads
+):
     # lower_bound_table's powers go through column blocks on several threads: every entry must be the same
     # sum in the same order as scipy's X @ D and the plain row-block loop, so no printed digit can move
     from repetition import _linalg
@@ -188,16 +254,25 @@ def test_blocked_products_and_diagonals_are_identical_to_the_plain_ones(monkeypa
     D = rng.random((n, n))
     assert np.array_equal(_linalg.sparse_times_dense(X, D), X @ D)
     B = sp.csr_array((X > 0).astype(np.int64))
-    big = rng.integers(0, 2**40, size=(n, n))  # int64 limbs: exact, as in the walk counts
+    big = rng.integers(
+        0, 2**40, size=(n, n)
+    )  # int64 limbs: exact, as in the walk counts
     assert np.array_equal(_linalg.sparse_times_dense(B, big), B @ big)
     Y = rng.random((n, n))
-    plain = np.array([(D[i] * Y[:, i]).sum() for i in range(n)])  # numpy's pairwise sum of one row, as before
+    plain = np.array(
+        [(D[i] * Y[:, i]).sum() for i in range(n)]
+    )  # numpy's pairwise sum of one row, as before
     assert np.array_equal(_linalg.diag_of_product(D, Y), plain)
-    P = rep.transition_matrix(sp.csr_array((rng.random((n, n + 1)) < 0.05) * rng.integers(1, 5, (n, n + 1))))
+    P = rep.transition_matrix(
+        sp.csr_array((rng.random((n, n + 1)) < 0.05) * rng.integers(1, 5, (n, n + 1)))
+    )
     fresh = rep.lower_bound_table(rep.BigramChain(P), 6)
     monkeypatch.setattr(_linalg, "BLOCK_THREADS", 1)
     monkeypatch.setattr(_linalg, "sparse_times_dense", lambda X, D: np.asarray(X @ D))
     before = rep.lower_bound_table(rep.BigramChain(P), 6)
     for field in ("exact", "trace_P", "trace_P2k", "per_row", "paper_nk", "zeta_rows"):
         assert np.array_equal(getattr(fresh, field), getattr(before, field)), field
-    assert fresh.walk_count == before.walk_count and fresh.max_walks_through == before.max_walks_through
+    assert (
+        fresh.walk_count == before.walk_count
+        and fresh.max_walks_through == before.max_walks_through
+    )

@@ -20,7 +20,9 @@ def test_rep_w_window_boundary():
 
 
 def test_rep_w_hand_computed():
-    assert rep.rep_w(list("abcab"), window=2) == 0.0            # a at 0, 3 and b at 1, 4: distance 3
+    assert (
+        rep.rep_w(list("abcab"), window=2) == 0.0
+    )  # a at 0, 3 and b at 1, 4: distance 3
     assert rep.rep_w(list("abcab"), window=3) == pytest.approx(2 / 5)
     assert rep.rep_w(list("aaaa")) == pytest.approx(3 / 4)
     assert rep.rep_w(list("abcd")) == 0.0
@@ -30,7 +32,9 @@ def test_rep_w_hand_computed():
 
 def test_rep_w_matches_the_authors_definition():
     def get_rep(sent, window=16):  # Fu et al.'s definition, written out
-        return sum(w in sent[max(i - window, 0):i] for i, w in enumerate(sent)) / len(sent)
+        return sum(w in sent[max(i - window, 0) : i] for i, w in enumerate(sent)) / len(
+            sent
+        )
 
     rng = np.random.default_rng(1)
     for _ in range(50):
@@ -42,15 +46,19 @@ def test_rep_w_matches_the_authors_definition():
 def test_rep_r_hand_computed():
     assert rep.rep_r(list("abxab")) == pytest.approx(4 / 5)
     assert rep.rep_r(list("abcd")) == 0.0
-    assert rep.rep_r(list("aaa")) == 1.0          # 'aa' at 0 and 1 (overlapping) counts twice
-    assert rep.rep_r(list("abab")) == pytest.approx(4 / 4)   # ab twice; ba once but its positions are covered
+    assert rep.rep_r(list("aaa")) == 1.0  # 'aa' at 0 and 1 (overlapping) counts twice
+    assert rep.rep_r(list("abab")) == pytest.approx(
+        4 / 4
+    )  # ab twice; ba once but its positions are covered
     assert rep.rep_r(list("xabab")) == pytest.approx(4 / 5)
     assert rep.rep_r(list("a")) == 0.0
 
 
 def test_seq_rep_n_hand_computed():
     assert rep.seq_rep_n(list("abab"), 2) == pytest.approx(1 / 3)
-    assert rep.seq_rep_n(list("abcdabcd"), 4) == pytest.approx(1 - 4 / 5)   # abcd, bcda, cdab, dabc, abcd
+    assert rep.seq_rep_n(list("abcdabcd"), 4) == pytest.approx(
+        1 - 4 / 5
+    )  # abcd, bcda, cdab, dabc, abcd
     assert rep.seq_rep_n(list("abcabcabc"), 4) == pytest.approx(1 - 3 / 6)
     assert rep.seq_rep_n(list("aaaaa"), 1) == pytest.approx(4 / 5)
     with pytest.raises(ValueError, match="shorter than n"):
@@ -85,32 +93,52 @@ def test_metrics_accept_arrays_and_reject_bad_input():
 def test_immediate_repeats_against_the_definition():
     rng = np.random.default_rng(5)
     for _ in range(2000):
-        y = rng.integers(0, int(rng.integers(1, 4)), size=int(rng.integers(0, 25))).tolist()
+        y = rng.integers(
+            0, int(rng.integers(1, 4)), size=int(rng.integers(0, 25))
+        ).tolist()
         assert immediate_repeats(y).tolist() == count_repeats_directly(y)
     assert immediate_repeats(list("abcabca")).tolist() == [0, 0, 1]
-    assert immediate_repeats(["the", "cat", "the", "cat", "the"], K=5).tolist() == [0, 1, 0, 0, 0]
+    assert immediate_repeats(["the", "cat", "the", "cat", "the"], K=5).tolist() == [
+        0,
+        1,
+        0,
+        0,
+        0,
+    ]
     assert immediate_repeats([]).tolist() == []
 
 
 @pytest.mark.parametrize("budget, batch", [(4, 4_000_000), (0, 4_000_000), (4, 50)])
-def test_sampled_repeats_against_the_definition_on_periodic_text(monkeypatch, budget, batch):
+def test_sampled_repeats_against_the_definition_on_periodic_text(
+    monkeypatch, budget, batch
+):
     # budget 0: equal 8-grams and direct short lags instead of bigrams; batch 50: many small batches
     monkeypatch.setattr(_repeats, "_PAIRS_PER_TOKEN", budget)
     monkeypatch.setattr(_repeats, "_BATCH_TOKENS", batch)
     rng = np.random.default_rng(8)
     seqs = []
     for _ in range(300):
-        y = np.resize(rng.integers(0, 3, int(rng.integers(1, 12))), int(rng.integers(1, 120)))
+        y = np.resize(
+            rng.integers(0, 3, int(rng.integers(1, 12))), int(rng.integers(1, 120))
+        )
         flip = rng.random(y.size) < 0.05
         y[flip] = rng.integers(0, 3, int(flip.sum()))
         seqs.append(y)
-    text = SampledText(np.concatenate(seqs).astype(np.int64), np.concatenate([[0], np.cumsum([len(y) for y in seqs])]))
+    text = SampledText(
+        np.concatenate(seqs).astype(np.int64),
+        np.concatenate([[0], np.cumsum([len(y) for y in seqs])]),
+    )
     totals, by_length = sampled_repeats(text, K=15)
     for s, y in enumerate(seqs):
         direct = count_repeats_directly(y.tolist())
-        assert totals[s] == sum(direct) and by_length[s].tolist() == (direct + [0] * 15)[:15]
+        assert (
+            totals[s] == sum(direct)
+            and by_length[s].tolist() == (direct + [0] * 15)[:15]
+        )
     for _ in range(300):
-        y = rng.integers(0, int(rng.integers(1, 4)), size=int(rng.integers(0, 40))).tolist()
+        y = rng.integers(
+            0, int(rng.integers(1, 4)), size=int(rng.integers(0, 40))
+        ).tolist()
         assert immediate_repeats(y).tolist() == count_repeats_directly(y)
 
 
@@ -164,13 +192,20 @@ def test_tokens_are_compared_as_values_never_as_their_text():
 
 def test_numpy_integer_and_python_integer_tokens_are_the_same_token():
     assert rep.rep_w([np.int64(3), 3]) == 0.5
-    assert rep.seq_rep_pooled(np.array([1, 2, 1, 2]), ns=np.array([1, 2])) == rep.seq_rep_pooled([1, 2, 1, 2], ns=(1, 2))
+    assert rep.seq_rep_pooled(
+        np.array([1, 2, 1, 2]), ns=np.array([1, 2])
+    ) == rep.seq_rep_pooled([1, 2, 1, 2], ns=(1, 2))
 
 
 def test_pooled_orders_each_once_and_skipped_only_while_one_fits():
     tokens = list("abcab")
     assert rep.seq_rep_pooled(tokens, ns=(1, 9)) == rep.seq_rep_n(tokens, 1)
     with pytest.raises(ValueError, match=r"ns holds the order 1 more than once"):
-        rep.seq_rep_pooled(tokens, ns=(1, 1, 2))  # pooled twice, each 1-gram would repeat itself
-    with pytest.raises(ValueError, match=r"tokens has length 5, shorter than every order in ns = \[6, 7\]"):
+        rep.seq_rep_pooled(
+            tokens, ns=(1, 1, 2)
+        )  # pooled twice, each 1-gram would repeat itself
+    with pytest.raises(
+        ValueError,
+        match=r"tokens has length 5, shorter than every order in ns = \[6, 7\]",
+    ):
         rep.seq_rep_pooled(tokens, ns=(6, 7))  # was a ZeroDivisionError

@@ -37,7 +37,13 @@ def _imports(name: str) -> list[tuple[str, list[str], int]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level == 1 and node.module:  # from .x import a, b
-                out.append((node.module.split(".")[0], [a.name for a in node.names], node.lineno))
+                out.append(
+                    (
+                        node.module.split(".")[0],
+                        [a.name for a in node.names],
+                        node.lineno,
+                    )
+                )
             elif node.level == 1:  # from . import x, y
                 for a in node.names:
                     out.append((a.name, [], node.lineno))
@@ -61,9 +67,27 @@ def _all_of(name: str) -> list[str]:
 
 
 def test_the_public_modules_are_the_concepts():
-    expected = {"arp", "chain", "corpus", "decoding", "estimate", "expected", "frobenius", "lower_bounds", "metrics",
-                "pairs", "perturbation", "plotting", "random", "rate", "rebalance", "reference", "sampling", "spectrum",
-                "walks"}
+    expected = {
+        "arp",
+        "chain",
+        "corpus",
+        "decoding",
+        "estimate",
+        "expected",
+        "frobenius",
+        "lower_bounds",
+        "metrics",
+        "pairs",
+        "perturbation",
+        "plotting",
+        "random",
+        "rate",
+        "rebalance",
+        "reference",
+        "sampling",
+        "spectrum",
+        "walks",
+    }
     assert expected <= set(PUBLIC), sorted(expected - set(PUBLIC))
 
 
@@ -78,7 +102,9 @@ def test_no_private_imports_across_public_modules(name):
         exported = set(_all_of(module))
         for imported in names:
             if imported.startswith("_") or imported not in exported:
-                bad.append(f"line {line}: imports {imported!r} from {module}, which does not export it")
+                bad.append(
+                    f"line {line}: imports {imported!r} from {module}, which does not export it"
+                )
     assert not bad, f"repetition.{name}: " + "; ".join(bad)
 
 
@@ -91,18 +117,26 @@ def test_every_exported_name_has_exactly_one_home():
     for exported in repetition.__all__:
         found = homes.get(exported, [])
         if len(found) != 1:
-            problems.append(f"{exported}: listed in the __all__ of {found or 'no public module'}")
+            problems.append(
+                f"{exported}: listed in the __all__ of {found or 'no public module'}"
+            )
             continue
         obj = getattr(repetition, exported)
         origin = getattr(obj, "__module__", None)
         if origin is not None and hasattr(obj, "__qualname__"):
             defined_in = origin.rsplit(".", 1)[-1]
             if defined_in != found[0] and not defined_in.startswith("_"):
-                problems.append(f"{exported}: listed in {found[0]} but defined in {origin}")
-        assert getattr(importlib.import_module(f"repetition.{found[0]}"), exported) is obj
+                problems.append(
+                    f"{exported}: listed in {found[0]} but defined in {origin}"
+                )
+        assert (
+            getattr(importlib.import_module(f"repetition.{found[0]}"), exported) is obj
+        )
     duplicated = {n: m for n, m in homes.items() if len(m) > 1}
     assert not problems, problems
-    assert not duplicated, f"names listed in the __all__ of several modules: {duplicated}"
+    assert not duplicated, (
+        f"names listed in the __all__ of several modules: {duplicated}"
+    )
     assert len(set(repetition.__all__)) == len(repetition.__all__)
 
 

@@ -14,9 +14,16 @@ def test_lift_preserves_every_term(seed):
     P = rep.dirichlet_decoder(6, cut=0.05, rng=seed)
     L = rep.lift_to_pairs(sp.csr_array(P))
     assert L.N == np.count_nonzero(P)
-    np.testing.assert_allclose(rep.repetition_terms(L.Q, 6), rep.repetition_terms(P, 6), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        rep.repetition_terms(L.Q, 6),
+        rep.repetition_terms(P, 6),
+        rtol=1e-12,
+        atol=1e-300,
+    )
     assert rep.repetition_rate(L.Q) == pytest.approx(rep.repetition_rate(P), rel=1e-12)
-    np.testing.assert_allclose(L.Q.sum(axis=1), P.sum(axis=1)[L.pairs[:, 1]], rtol=1e-12)
+    np.testing.assert_allclose(
+        L.Q.sum(axis=1), P.sum(axis=1)[L.pairs[:, 1]], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("P", [[[0.0]], np.zeros((3, 3))])
@@ -51,7 +58,12 @@ def test_trigram_states_are_the_bigram_support():
 def test_trigram_of_a_periodic_text_is_deterministic():
     ch = rep.trigram_pair_chain([list("xyz" * 5)])
     assert rep.repetition_rate(ch.Q) < math.inf  # the last pair ends the text
-    assert rep.deterministic_cycle(rep.trigram_pair_chain([list("xyzxyz"), list("zxyzx")]).Q) is None
+    assert (
+        rep.deterministic_cycle(
+            rep.trigram_pair_chain([list("xyzxyz"), list("zxyzx")]).Q
+        )
+        is None
+    )
 
 
 def test_split_at_rare_tokens():

@@ -14,7 +14,9 @@ def test_amplitudes_hand_example():
     P = [[0.3, 0.3, 0.0], [0.05, 0.5, 0.25], [0.5, 0.5, 0.0]]
     c = rep.perturbation_amplitudes(P, 0.1)
     # row 0: slack 0.4/0.6; row 1: slack 0.2/0.8 = 1/4; row 2: none
-    np.testing.assert_allclose(c, [[0.1, 0.1, 0.0], [0.0125, 0.1, 0.0625], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(
+        c, [[0.1, 0.1, 0.0], [0.0125, 0.1, 0.0625], [0.0, 0.0, 0.0]]
+    )
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -26,21 +28,32 @@ def test_perturbed_matrices_are_valid_and_centred(seed):
     assert (B >= 0).all() and (B.sum(axis=-1) <= 1 + 1e-12).all()
     c = rep.perturbation_amplitudes(P, 0.05)
     # each entry is P ± c: the mean is within 5 standard errors of P
-    assert np.all(np.abs(B.mean(axis=(0, 1)) - P) <= 5 * c / np.sqrt(B.shape[0] * B.shape[1]) + 1e-15)
+    assert np.all(
+        np.abs(B.mean(axis=(0, 1)) - P)
+        <= 5 * c / np.sqrt(B.shape[0] * B.shape[1]) + 1e-15
+    )
     np.testing.assert_allclose(np.abs(B - P).max(axis=(0, 1)), c, atol=1e-15)
 
 
 def test_time_varying_terms_constant_and_hand():
     P = rep.dirichlet_decoder(5, rng=0)
-    np.testing.assert_allclose(rep.time_varying_repetition_terms(np.stack([P] * 8), 4), rep.repetition_terms(P, 4), rtol=1e-12)
+    np.testing.assert_allclose(
+        rep.time_varying_repetition_terms(np.stack([P] * 8), 4),
+        rep.repetition_terms(P, 4),
+        rtol=1e-12,
+    )
     B1 = np.array([[0.5, 0.1], [0.2, 0.3]])
     B2 = np.array([[0.4, 0.0], [0.6, 0.2]])
     # R'_1 = Σ_i B1_ii B2_ii
-    assert rep.time_varying_repetition_terms(np.stack([B1, B2]), 1)[0] == pytest.approx(0.5 * 0.4 + 0.3 * 0.2)
+    assert rep.time_varying_repetition_terms(np.stack([B1, B2]), 1)[0] == pytest.approx(
+        0.5 * 0.4 + 0.3 * 0.2
+    )
     # R'_2 = tr((B1 ⊙ B3)(B2 ⊙ B4))
     B3, B4 = B2[::-1].copy(), B1.T.copy()
     expected = np.trace((B1 * B3) @ (B2 * B4))
-    assert rep.time_varying_repetition_terms(np.stack([B1, B2, B3, B4]), 2)[1] == pytest.approx(expected)
+    assert rep.time_varying_repetition_terms(np.stack([B1, B2, B3, B4]), 2)[
+        1
+    ] == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("K", [1, 2])
@@ -48,7 +61,9 @@ def test_moments_match_exhaustive_enumeration(K):
     P = np.array([[0.3, 0.2], [0.1, 0.4]])
     delta = 0.05
     c = rep.perturbation_amplitudes(P, delta)
-    signs = np.array(list(itertools.product([-1.0, 1.0], repeat=2 * K * 4))).reshape(-1, 2 * K, 2, 2)
+    signs = np.array(list(itertools.product([-1.0, 1.0], repeat=2 * K * 4))).reshape(
+        -1, 2 * K, 2, 2
+    )
     terms = rep.time_varying_repetition_terms(P + c * signs, K)
     m = rep.perturbed_rate_moments(P, delta, K)
     np.testing.assert_allclose(terms.mean(axis=0), m.mean, rtol=1e-10)
@@ -66,7 +81,9 @@ def test_moments_without_perturbation():
 
 
 def test_perturbed_chains_end_and_determinism():
-    Y = rep.perturbed_chains([[0.0, 0.5], [0.0, 0.0]], 0.0, np.array([0, 1]), 3, np.random.default_rng(0))
+    Y = rep.perturbed_chains(
+        [[0.0, 0.5], [0.0, 0.0]], 0.0, np.array([0, 1]), 3, np.random.default_rng(0)
+    )
     assert Y[1].tolist() == [1, rep.END, rep.END, rep.END]
     assert set(Y[0, 1:].tolist()) <= {1, rep.END}
 
@@ -92,7 +109,9 @@ def _exact_mean_square(P, delta2, K):
     """Σ_(r,s<=K) (S - t tᵀ)_rs / (ζn)^(r+s) from the exact reference."""
     S, t = reference.paper_perturbed_second_moments(P, delta2, K)
     zn = Fraction(sum(1 for row in P for x in row if x != 0), len(P))
-    return sum((S[r][s] - t[r] * t[s]) / zn ** (r + s + 2) for r in range(K) for s in range(K))
+    return sum(
+        (S[r][s] - t[r] * t[s]) / zn ** (r + s + 2) for r in range(K) for s in range(K)
+    )
 
 
 @pytest.mark.parametrize("K", [1, 2])
@@ -102,15 +121,26 @@ def test_paper_second_moments_against_every_sign_pattern(K):
     _, t = reference.paper_perturbed_second_moments(P, Fraction(1, 16), K)
     arp_K = sum(t[r] / Fraction(2) ** (r + 1) for r in range(K))
     assert values.mean() == pytest.approx(float(arp_K), rel=1e-12)
-    assert np.mean((values - float(arp_K)) ** 2) == pytest.approx(float(_exact_mean_square(P, Fraction(1, 16), K)), rel=1e-12)
+    assert np.mean((values - float(arp_K)) ** 2) == pytest.approx(
+        float(_exact_mean_square(P, Fraction(1, 16), K)), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(
     "P, delta2",
     [
-        ([[Fraction(1, 2), Fraction(1, 4)], [Fraction(1, 3), Fraction(1, 3)]], Fraction(1, 16)),
-        ([[Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)], [Fraction(3, 5), 0, Fraction(1, 10)],
-          [Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)]], Fraction(1, 10)),
+        (
+            [[Fraction(1, 2), Fraction(1, 4)], [Fraction(1, 3), Fraction(1, 3)]],
+            Fraction(1, 16),
+        ),
+        (
+            [
+                [Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)],
+                [Fraction(3, 5), 0, Fraction(1, 10)],
+                [Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)],
+            ],
+            Fraction(1, 10),
+        ),
     ],
 )
 def test_paper_theorem2_mean_square_is_the_series(P, delta2):
@@ -120,19 +150,26 @@ def test_paper_theorem2_mean_square_is_the_series(P, delta2):
     assert t2.mean_square == pytest.approx(partial, rel=1e-9)
     _, t = reference.paper_perturbed_second_moments(P, 0, 30)
     zn = Fraction(sum(1 for row in P for x in row if x != 0), len(P))
-    assert t2.arp_printed == pytest.approx(float(sum(t[r] / zn ** (r + 1) for r in range(30))), rel=1e-9)
+    assert t2.arp_printed == pytest.approx(
+        float(sum(t[r] / zn ** (r + 1) for r in range(30))), rel=1e-9
+    )
 
 
 def test_paper_theorem2_tail_bound_dominates_the_exact_tail():
-    P = [[Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)], [Fraction(3, 5), 0, Fraction(1, 10)],
-         [Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)]]
+    P = [
+        [Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)],
+        [Fraction(3, 5), 0, Fraction(1, 10)],
+        [Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)],
+    ]
     delta2 = Fraction(1, 10)
     S, _ = reference.paper_perturbed_second_moments(P, delta2, 24)
     zn = Fraction(8, 3)
     t2 = paper_theorem2(np.array(P, dtype=float), float(delta2) ** 0.5)
     for K in (2, 4, 8):
         # E τ_K² = Σ_(r,s>K) S_rs/(ζn)^(r+s), truncated at 24 terms (a lower estimate of the tail)
-        tail = sum(S[r][s] / zn ** (r + s + 2) for r in range(K, 24) for s in range(K, 24))
+        tail = sum(
+            S[r][s] / zn ** (r + s + 2) for r in range(K, 24) for s in range(K, 24)
+        )
         assert float(tail) ** 0.5 <= t2.tail_rms_bound(K)
     assert t2.tail_rms_bound(8) < t2.tail_rms_bound(4) < t2.tail_rms_bound(2)
 
@@ -144,7 +181,9 @@ def test_paper_perturbed_arp_without_noise_is_the_partial_sum():
         np.testing.assert_allclose(x, rep.arp_terms(P, 5, "printed").sum(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("law, p", [("rademacher", None), ("normal", None), ("three-point", 0.05)])
+@pytest.mark.parametrize(
+    "law, p", [("rademacher", None), ("normal", None), ("three-point", 0.05)]
+)
 def test_paper_perturbed_arp_is_unbiased_with_the_exact_mean_square(law, p):
     n = 5
     P = np.full((n, n), 0.19)
@@ -164,7 +203,9 @@ def test_paper_perturbed_arp_is_unbiased_with_the_exact_mean_square(law, p):
 def test_paper_perturbed_arp_same_seed_same_values():
     P = rep.dirichlet_decoder(4, rng=1)
     a = paper_perturbed_arp(P, 0.1, 3, 1500, rng=5, law="three-point", p=0.2)
-    b = paper_perturbed_arp(P, 0.1, 3, 1500, rng=np.random.default_rng(5), law="three-point", p=0.2)
+    b = paper_perturbed_arp(
+        P, 0.1, 3, 1500, rng=np.random.default_rng(5), law="three-point", p=0.2
+    )
     np.testing.assert_array_equal(a, b)
 
 
@@ -175,9 +216,11 @@ def test_paper_theorem2_hypotheses_constant_and_bounds():
     assert t2.hypotheses_hold
     assert t2.constant == pytest.approx(3 * 5 * 0.01 / (1 * 4))
     assert t2.bound(0.5) == pytest.approx(t2.constant / 0.25)
-    np.testing.assert_allclose(t2.chebyshev(np.array([1.0, 2.0])), [t2.mean_square, t2.mean_square / 4])
-    assert not paper_theorem2(P, 0.5).hypotheses_hold                 # δ² = 1/4 > 1/n
-    assert not paper_theorem2(np.full((3, 3), 0.3), 0.1).hypotheses_hold   # ζn = 3
+    np.testing.assert_allclose(
+        t2.chebyshev(np.array([1.0, 2.0])), [t2.mean_square, t2.mean_square / 4]
+    )
+    assert not paper_theorem2(P, 0.5).hypotheses_hold  # δ² = 1/4 > 1/n
+    assert not paper_theorem2(np.full((3, 3), 0.3), 0.1).hypotheses_hold  # ζn = 3
     assert np.isnan(paper_theorem2(np.full((3, 3), 0.3), 0.1).constant)
     assert paper_theorem2(P, 0.0).mean_square == 0.0
 
@@ -195,7 +238,9 @@ def test_paper_theorem2_decides_divergence_exactly():
     # ρ(P)² = 1 - 2^-53 < ζn = 1: the series converges (exactly), although eigenvalues in floating point
     # put ρ(P)² at 1; ARP_printed = 2x/(1 - x), x = 1 - 2^-53, with a ConditioningWarning, not inf
     x = 1.0 - 2.0**-53
-    with pytest.warns(rep.ConditioningWarning, match="condition number about .* relative accuracy"):
+    with pytest.warns(
+        rep.ConditioningWarning, match="condition number about .* relative accuracy"
+    ):
         t2 = paper_theorem2([[0.0, 1.0], [x, 0.0]], 0.0)
     assert t2.arp_printed == pytest.approx(2 * x / (1 - x), rel=1e-6)
     # ρ(P)² = ζn exactly: inf
@@ -217,7 +262,9 @@ def test_paper_theorem2_decides_divergence_exactly():
         paper_theorem2(np.full((9, 9), 1 / 9), float(np.sqrt(72 / 73)))
 
 
-@pytest.mark.parametrize("n", [3, 12])  # scipy's Stein solver: direct (n < 10) and bilinear
+@pytest.mark.parametrize(
+    "n", [3, 12]
+)  # scipy's Stein solver: direct (n < 10) and bilinear
 def test_paper_theorem2_near_divergence_warns_conditioning_not_scipy(n):
     # ρ(P)² = 1 - 2^-53 < ζn = 1 on a cycle: scipy's solvers warned LinAlgWarning (and, for the bilinear
     # route, a RuntimeWarning); the package warns its own ConditioningWarning, with the accuracy to expect

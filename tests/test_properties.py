@@ -16,6 +16,7 @@ never by a blanket loose constant.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from fractions import Fraction
@@ -68,8 +69,12 @@ def test_validation_hadamard_square_support_and_sparsity(case):
     # the Hadamard square, the support and the sparsity ζ
     A = rep.hadamard_square(case.P)
     B = rep.support(case.P)
-    np.testing.assert_array_equal(A.toarray() if sp.issparse(A) else A, case.dense * case.dense)
-    np.testing.assert_array_equal(B.toarray() if sp.issparse(B) else B, (case.dense > 0).astype(np.int64))
+    np.testing.assert_array_equal(
+        A.toarray() if sp.issparse(A) else A, case.dense * case.dense
+    )
+    np.testing.assert_array_equal(
+        B.toarray() if sp.issparse(B) else B, (case.dense > 0).astype(np.int64)
+    )
     zeta = rep.sparsity(case.P)
     assert zeta == np.count_nonzero(case.dense) / case.n**2
     # ζ n is the mean number of successors per token: at most 1 when every row has <= 1 successor
@@ -87,7 +92,9 @@ def test_transition_matrix_is_the_exact_mle(n, seed, delta, sparse_in):
     from fractions import Fraction
 
     rng = np.random.default_rng(seed)
-    rows = (rng.integers(0, 50, size=(n, n + 1)) * (rng.random((n, n + 1)) < 0.6)).tolist()
+    rows = (
+        rng.integers(0, 50, size=(n, n + 1)) * (rng.random((n, n + 1)) < 0.6)
+    ).tolist()
     args = rows, delta, sparse_in
     rows, delta, sparse_in = args
     C = np.array(rows, dtype=np.int64)
@@ -118,10 +125,14 @@ def test_cyclic_components_match_the_transitive_closure(case):
     reach = reference.transitive_closure(case.dense)
     on_cycle = set(np.flatnonzero(np.diag(reach)).tolist())
     got = [c.tolist() for c in comps]
-    assert sorted(v for c in got for v in c) == sorted(on_cycle)  # disjoint, and exactly the vertices on closed walks
+    assert sorted(v for c in got for v in c) == sorted(
+        on_cycle
+    )  # disjoint, and exactly the vertices on closed walks
     for c in got:
         assert c == sorted(c)
-        assert reach[np.ix_(c, c)].all()  # strongly connected (and each vertex on a closed walk)
+        assert reach[
+            np.ix_(c, c)
+        ].all()  # strongly connected (and each vertex on a closed walk)
     # maximal: vertices of different components are not mutually reachable
     for a in range(len(got)):
         for b in range(a + 1, len(got)):
@@ -135,10 +146,19 @@ def test_cyclic_components_match_the_transitive_closure(case):
     pruned = np.where(np.outer(keep, keep), case.dense, 0.0)
     R, R_pruned = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, pruned)
     assert R == R_pruned or abs(R - R_pruned) <= 1e-13 * R
-    np.testing.assert_allclose(rep.repetition_terms(case.P, 5), rep.repetition_terms(pruned, 5), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(
+        rep.repetition_terms(case.P, 5),
+        rep.repetition_terms(pruned, 5),
+        rtol=1e-13,
+        atol=0,
+    )
 
 
-@given(S.transition_matrices(kinds=("deterministic", "near_deterministic", "generic", "reducible")))
+@given(
+    S.transition_matrices(
+        kinds=("deterministic", "near_deterministic", "generic", "reducible")
+    )
+)
 def test_infinite_rate_exactly_on_a_deterministic_cycle(case):
     brute = reference.brute_force_deterministic_cycle(case.dense)
     cycle = rep.deterministic_cycle(case.P)
@@ -186,7 +206,7 @@ def test_rate_equals_the_exact_rational_value(rc):
 def test_terms_equal_exact_rational_traces(rc, K):
     terms = rep.repetition_terms(rc.P, K)
     exact = reference.exact_repetition_terms(rc.exact, K)
-    for k, (t, e) in enumerate(zip(terms, exact), start=1):
+    for k, (t, e) in enumerate(zip(terms, exact, strict=True), start=1):
         assert t >= 0
         assert abs(t - float(e)) <= 8 * k * rc.n * EPS * float(e) + 1e-300
 
@@ -206,7 +226,12 @@ def test_terms_are_traces_of_powers_and_at_most_n_rho_k(case, K):
         assert t >= 0.0
         assert abs(t - direct) <= 4 * k * case.n * EPS * max(direct, t) + 1e-300
         # Tr(A^k) = Σ λ_i^k <= Σ |λ_i|^k <= n ρ^k
-        assert t <= float(np.sum(np.abs(lam) ** k)) * (1 + 1e-9) + 1e-12 * rho_eig**k + 1e-300
+        assert (
+            t
+            <= float(np.sum(np.abs(lam) ** k)) * (1 + 1e-9)
+            + 1e-12 * rho_eig**k
+            + 1e-300
+        )
         assert t <= case.n * max(rho, rho_eig) ** k * (1 + 1e-9) + 1e-300
 
 
@@ -244,7 +269,9 @@ def _package_upper_bounds(case, R):
     if math.isinf(R):
         assert math.isinf(eig) and math.isinf(mod) and math.isinf(row)
         return
-    if math.isinf(eig) or math.isinf(mod):  # ρ within rounding of 1 without a deterministic cycle
+    if math.isinf(eig) or math.isinf(
+        mod
+    ):  # ρ within rounding of 1 without a deterministic cycle
         assert rho >= 1 - 1e-12
         return
     tol = rate_tolerance(case.dense)
@@ -252,7 +279,9 @@ def _package_upper_bounds(case, R):
     slack = case.n * 1e-9 / (1 - rho) ** 2
     assert R <= mod * (1 + tol) + 1e-300
     assert mod <= eig * (1 + 1e-9) + slack
-    assert eig <= row * (1 + 1e-12) + case.n * 8 * EPS / (1 - rho) ** 2 or math.isinf(row)
+    assert eig <= row * (1 + 1e-12) + case.n * 8 * EPS / (1 - rho) ** 2 or math.isinf(
+        row
+    )
 
 
 @given(S.transition_matrices(max_n=40))
@@ -267,7 +296,9 @@ def test_upper_bounds_chain(case):
     rho = rep.spectral_radius(rep.hadamard_square(case.P))
     r = float((case.dense**2).sum(axis=1).max())
     rho_hi = max(rho, float(lam.max()))
-    if rho_hi >= 1.0:  # ρ within an ulp of 1 (no deterministic cycle, R ~ 1e16): the bounds are +inf
+    if (
+        rho_hi >= 1.0
+    ):  # ρ within an ulp of 1 (no deterministic cycle, R ~ 1e16): the bounds are +inf
         return
     modulus_bound = float(np.sum(lam / (1 - lam)))
     assert R <= modulus_bound * (1 + tol) + 1e-300
@@ -328,7 +359,10 @@ def test_rate_and_radius_are_invariant_under_relabelling_and_format(case, seed):
         assert math.isinf(R_perm)
     else:
         assert abs(R - R_perm) <= rate_tolerance(case.dense) * max(R, 1e-300)
-    rho, rho_perm = rep.spectral_radius(rep.hadamard_square(case.P)), rep.spectral_radius(rep.hadamard_square(Q))
+    rho, rho_perm = (
+        rep.spectral_radius(rep.hadamard_square(case.P)),
+        rep.spectral_radius(rep.hadamard_square(Q)),
+    )
     assert abs(rho - rho_perm) <= 1e-9 * rho + 1e-300
     assert rep.sparsity(case.P) == rep.sparsity(Q)
     assert sorted(sorted(perm[c].tolist()) for c in rep.cyclic_components(Q)) == sorted(
@@ -340,12 +374,17 @@ def test_rate_and_radius_are_invariant_under_relabelling_and_format(case, seed):
 def test_rate_is_monotone_in_the_entries(case, seed):
     """Lowering entries of P (more end-token mass) never raises R, Tr(A^k) or ρ."""
     rng = np.random.default_rng(seed)
-    lower = case.dense * np.where(rng.random(case.dense.shape) < 0.5, rng.random(case.dense.shape), 1.0)
+    lower = case.dense * np.where(
+        rng.random(case.dense.shape) < 0.5, rng.random(case.dense.shape), 1.0
+    )
     R, R_low = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, lower)
     assert R_low <= R * (1 + rate_tolerance(case.dense)) or math.isinf(R)
     t, t_low = rep.repetition_terms(case.P, 6), rep.repetition_terms(lower, 6)
     assert np.all(t_low <= t * (1 + 1e-12) + 1e-300)
-    assert rep.spectral_radius(rep.hadamard_square(lower)) <= rep.spectral_radius(rep.hadamard_square(case.P)) * (1 + 1e-9) + 1e-300
+    assert (
+        rep.spectral_radius(rep.hadamard_square(lower))
+        <= rep.spectral_radius(rep.hadamard_square(case.P)) * (1 + 1e-9) + 1e-300
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -353,18 +392,26 @@ def test_rate_is_monotone_in_the_entries(case, seed):
 
 
 @given(
-    S.transition_matrices(max_n=12, formats=("dense", "csr"), kinds=S.KINDS[:3] + S.KINDS[5:]),
+    S.transition_matrices(
+        max_n=12, formats=("dense", "csr"), kinds=S.KINDS[:3] + S.KINDS[5:]
+    ),
     st.integers(1, 6),
     st.integers(0, 2**32 - 1),
 )
-def test_monte_carlo_agrees_with_the_partial_sum_within_5_standard_errors(case, K, seed):
+def test_monte_carlo_agrees_with_the_partial_sum_within_5_standard_errors(
+    case, K, seed
+):
     samples = 1000
-    est = rep.monte_carlo_repetition_rate(case.P, K, samples, np.random.default_rng(seed))
+    est = rep.monte_carlo_repetition_rate(
+        case.P, K, samples, np.random.default_rng(seed)
+    )
     R_K = float(rep.repetition_terms(case.P, K).sum())
     # The per-chain count c takes values in 0..K, so Var(c) <= K E[c] = K R_K / n: a standard
     # error that does not vanish when the sample happens to contain no repeat at all.
     se_bound = math.sqrt(case.n * K * R_K / samples)
-    note(f"estimate {est.value!r} ± {est.stderr!r}, exact partial sum {R_K!r}, bound se {se_bound!r}")
+    note(
+        f"estimate {est.value!r} ± {est.stderr!r}, exact partial sum {R_K!r}, bound se {se_bound!r}"
+    )
     assert abs(est.value - R_K) <= 5 * max(est.stderr, se_bound) + 1e-12
     assert est.samples == samples and est.K == K
     np.testing.assert_allclose(est.per_k.sum(), est.value, rtol=1e-12, atol=1e-12)
@@ -404,7 +451,9 @@ def test_lower_bound_chain(case, k):
     d2 = np.diag(Pk) ** 2
     expected_row = float(d2.sum()) / case.n ** (k - 1)
     mi = np.diag(Bk)
-    expected_per_row = float(sum(x / int(w) for x, w in zip(d2.tolist(), mi.tolist()) if w > 0))
+    expected_per_row = float(
+        sum(x / int(w) for x, w in zip(d2.tolist(), mi.tolist(), strict=True) if w > 0)
+    )
     assert abs(row - expected_row) <= slack * expected_row + 1e-300
     assert abs(per_row - expected_per_row) <= slack * expected_per_row + 1e-300
 
@@ -412,7 +461,12 @@ def test_lower_bound_chain(case, k):
 @given(S.transition_matrices(max_n=6), st.integers(1, 3))
 def test_lower_bound_table_matches_the_functions(case, K):
     table = rep.lower_bound_table(case.P, K)
-    np.testing.assert_allclose(np.asarray(table.exact, dtype=float), rep.repetition_terms(case.P, K), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        np.asarray(table.exact, dtype=float),
+        rep.repetition_terms(case.P, K),
+        rtol=1e-12,
+        atol=0,
+    )
     for k in range(1, K + 1):
         for field, f in [
             ("cauchy_schwarz", rep.cauchy_schwarz_bound),
@@ -425,7 +479,10 @@ def test_lower_bound_table_matches_the_functions(case, K):
 
 
 @given(
-    st.one_of(S.transition_matrices(max_n=12), S.transition_matrices(max_n=12, kinds=("deterministic",))),
+    st.one_of(
+        S.transition_matrices(max_n=12),
+        S.transition_matrices(max_n=12, kinds=("deterministic",)),
+    ),
     st.integers(1, 6),
 )
 def test_zeta_estimate_is_a_bound_when_walks_are_few(case, k):
@@ -449,7 +506,9 @@ def test_zeta_estimate_is_a_bound_when_walks_are_few(case, k):
         assert E <= t * (1 + slack) + 1e-300
     elif E > t * (1 + slack):  # an overshoot needs more walks than the estimate assumes
         assert N > zeta_n_k
-    if nnz == case.n:  # ζ n = 1: E_k = (Tr P^k)^2 = (Σ_γ w(γ))^2 >= Σ_γ w(γ)^2 = Tr(A^k)
+    if (
+        nnz == case.n
+    ):  # ζ n = 1: E_k = (Tr P^k)^2 = (Σ_γ w(γ))^2 >= Σ_γ w(γ)^2 = Tr(A^k)
         assert abs(E - trPk**2) <= slack * trPk**2 + 1e-300
         assert E >= t * (1 - slack)
         if N <= 1:  # at most one closed walk: equality
@@ -476,10 +535,14 @@ def test_trace_of_p_2k_dominates_the_hadamard_trace(case, k):
     both_ways = (Bk > 0) & (Bk.T > 0) & off
     if not both_ways.any():
         assert cross == 0.0
-    elif case.dense[case.dense > 0].min() >= 1e-30:  # no product of <= 2k entries underflows
+    elif (
+        case.dense[case.dense > 0].min() >= 1e-30
+    ):  # no product of <= 2k entries underflows
         assert cross > 0.0
     # the package's printed term (ζ^k n^(k-1) scale) dominates its row bound (n^(k-1) scale), since ζ <= 1
-    paper = case.n * rep.arp_terms(case.P, k, "printed")[-1]  # n T_k: the printed term on the n^(k-1) scale
+    paper = (
+        case.n * rep.arp_terms(case.P, k, "printed")[-1]
+    )  # n T_k: the printed term on the n^(k-1) scale
     row = rep.row_lower_bound(case.P, k)
     nnz = int(np.count_nonzero(case.dense))
     expected_paper = tr_2k / ((nnz / case.n) ** k / case.n) if nnz else 0.0
@@ -522,7 +585,11 @@ def _dense(X) -> np.ndarray:
     return X.toarray() if sp.issparse(X) else np.asarray(X)
 
 
-@given(S.transition_matrices(max_n=20), st.integers(1, 8), st.sampled_from([0.1, 0.5, 0.9, 0.95, 0.999, 1.0]))
+@given(
+    S.transition_matrices(max_n=20),
+    st.integers(1, 8),
+    st.sampled_from([0.1, 0.5, 0.9, 0.95, 0.999, 1.0]),
+)
 def test_truncation_never_lowers_a_collision_probability(case, k, p):
     full = _full_rows(case.dense)
     collision = (full**2).sum(axis=1)
@@ -543,15 +610,24 @@ def test_truncation_never_lowers_a_collision_probability(case, k, p):
     assert np.all((G > 0).sum(axis=1) <= 1) and rep.sparsity(G) * case.n <= 1.0
     assert set(np.unique(G)) <= {0.0, 1.0}
     if k >= case.n + 1:  # keeping every outcome changes nothing
-        np.testing.assert_allclose(_dense(rep.top_k(case.P, k)), case.dense, rtol=1e-14, atol=0)
+        np.testing.assert_allclose(
+            _dense(rep.top_k(case.P, k)), case.dense, rtol=1e-14, atol=0
+        )
 
 
-@given(st.one_of(S.transition_matrices(max_n=20), S.transition_matrices(max_n=20, masses=("stochastic",))))
+@given(
+    st.one_of(
+        S.transition_matrices(max_n=20),
+        S.transition_matrices(max_n=20, masses=("stochastic",)),
+    )
+)
 def test_greedy_rate_is_zero_or_infinite(case):
     """thm-greedy-functional: ζ(G) <= 1/n; no end token gives ρ = 1 and R = ∞; in general R ∈ {0, ∞}."""
     G = _dense(rep.greedy(case.P))
     n = case.n
-    full = _full_rows(case.dense)  # end mass below ROW_SUM_TOLERANCE counts as none (greedy's input convention)
+    full = _full_rows(
+        case.dense
+    )  # end mass below ROW_SUM_TOLERANCE counts as none (greedy's input convention)
     kept = G.sum(axis=1) > 0
     # (1) each row is zero (the end token wins) or a single 1 on a most probable outcome
     assert set(np.unique(G)) <= {0.0, 1.0} and np.all((G > 0).sum(axis=1) <= 1)
@@ -589,7 +665,9 @@ def test_temperature_keeps_the_support_and_t_1_is_the_identity(case, t):
     top = logs.max(axis=1, keepdims=True)
     lognorm = top + np.log(np.exp(logs - top).sum(axis=1, keepdims=True))
     expected_log = (logs - np.where(np.isfinite(lognorm), lognorm, 0.0))[:, : case.n]
-    representable = (case.dense > 0) & (expected_log > np.log(np.finfo(float).tiny) + 1.0)
+    representable = (case.dense > 0) & (
+        expected_log > np.log(np.finfo(float).tiny) + 1.0
+    )
     assert np.all(T[representable] > 0)
     if np.all(representable == (case.dense > 0)):
         assert rep.sparsity(T) == rep.sparsity(case.P)
@@ -613,46 +691,73 @@ TOKENS = st.lists(st.sampled_from("abcde"), min_size=1, max_size=60)
 def test_metrics_match_their_definitions(tokens, window, n):
     L = len(tokens)
     w = rep.rep_w(tokens, window=window)
-    brute_w = sum(tokens[t] in tokens[max(0, t - window):t] for t in range(L)) / L
+    brute_w = sum(tokens[t] in tokens[max(0, t - window) : t] for t in range(L)) / L
     assert w == brute_w
     assert 0.0 <= w <= 1.0
-    assert rep.rep_w(tokens, window=window + 1) >= w  # a longer window finds at least as many repeats
+    assert (
+        rep.rep_w(tokens, window=window + 1) >= w
+    )  # a longer window finds at least as many repeats
     if window >= L:  # every earlier token is in the window: 1 - distinct / L
         assert abs(w - (1 - len(set(tokens)) / L)) <= 1e-15
-    bigrams = list(zip(tokens, tokens[1:]))
+    bigrams = list(itertools.pairwise(tokens))
     repeated = {b for b in bigrams if bigrams.count(b) >= 2}
     in_repeat = [
-        (t >= 1 and (tokens[t - 1], tokens[t]) in repeated) or (t + 1 < L and (tokens[t], tokens[t + 1]) in repeated)
+        (t >= 1 and (tokens[t - 1], tokens[t]) in repeated)
+        or (t + 1 < L and (tokens[t], tokens[t + 1]) in repeated)
         for t in range(L)
     ]
     assert rep.rep_r(tokens) == sum(in_repeat) / L
     if L >= n:
-        grams = [tuple(tokens[i:i + n]) for i in range(L - n + 1)]
+        grams = [tuple(tokens[i : i + n]) for i in range(L - n + 1)]
         value = rep.seq_rep_n(tokens, n)
         assert abs(value - (1 - len(set(grams)) / len(grams))) <= 1e-15
         assert 0.0 <= value <= 1 - 1 / len(grams) + 1e-15
     # relabelling the tokens (a bijection) changes none of the metrics
     relabel = {c: c.upper() + "x" for c in "abcde"}
     other = [relabel[c] for c in tokens]
-    assert rep.rep_w(other, window=window) == w and rep.rep_r(other) == rep.rep_r(tokens)
-    pooled = [tuple(tokens[i:i + k]) for k in (1, 2, 3, 4) if k <= L for i in range(L - k + 1)]
-    assert abs(rep.seq_rep_pooled(tokens) - (1 - len(set(pooled)) / len(pooled))) <= 1e-15
+    assert rep.rep_w(other, window=window) == w and rep.rep_r(other) == rep.rep_r(
+        tokens
+    )
+    pooled = [
+        tuple(tokens[i : i + k])
+        for k in (1, 2, 3, 4)
+        if k <= L
+        for i in range(L - k + 1)
+    ]
+    assert (
+        abs(rep.seq_rep_pooled(tokens) - (1 - len(set(pooled)) / len(pooled))) <= 1e-15
+    )
 
 
 @given(
-    st.lists(st.lists(st.sampled_from("abc"), min_size=0, max_size=12), min_size=1, max_size=5),
+    st.lists(
+        st.lists(st.sampled_from("abc"), min_size=0, max_size=12),
+        min_size=1,
+        max_size=5,
+    ),
     st.sampled_from([0.1, 0.3, 0.5, 0.9, 0.999]),
     st.integers(1, 4),
     st.sampled_from([0.0, 1.0]),
 )
-def test_rebalanced_encoding_only_regroups_the_text(sentences, gamma, max_iter, smoothing):
+def test_rebalanced_encoding_only_regroups_the_text(
+    sentences, gamma, max_iter, smoothing
+):
     if not any(sentences):
         return  # no token: refused (see test_bad_input.py)
-    enc = rep.rebalanced_encoding(sentences, gamma, max_iter=max_iter, smoothing=smoothing)
+    enc = rep.rebalanced_encoding(
+        sentences, gamma, max_iter=max_iter, smoothing=smoothing
+    )
     originals = ["".join(s) for s in sentences if s]
-    assert ["".join(s) for s in enc.sequences] == originals  # merges never lose, add or cross a sentence
-    assert all(len(a) <= len(s) for a, s in zip(enc.sequences, [s for s in sentences if s]))
-    assert len(enc.max_probability) == len(enc.merges) + 1 and len(enc.merges) <= max_iter
+    assert [
+        "".join(s) for s in enc.sequences
+    ] == originals  # merges never lose, add or cross a sentence
+    assert all(
+        len(a) <= len(s)
+        for a, s in zip(enc.sequences, [s for s in sentences if s], strict=True)
+    )
+    assert (
+        len(enc.max_probability) == len(enc.merges) + 1 and len(enc.merges) <= max_iter
+    )
     assert enc.converged == (enc.max_probability[-1] <= gamma)
     assert sorted(enc.vocab) == sorted({t for s in enc.sequences for t in s})
     for rnd in enc.merges:
@@ -674,18 +779,30 @@ def test_pair_lift_has_the_same_repetition(case, K):
         return
     chain = rep.lift_to_pairs(case.P)
     np.testing.assert_allclose(
-        rep.repetition_terms(chain.Q, K), rep.repetition_terms(case.P, K), rtol=1e-12, atol=1e-300
+        rep.repetition_terms(chain.Q, K),
+        rep.repetition_terms(case.P, K),
+        rtol=1e-12,
+        atol=1e-300,
     )
     R, R_pairs = quiet(rep.repetition_rate, case.P), quiet(rep.repetition_rate, chain.Q)
-    assert (math.isinf(R) and math.isinf(R_pairs)) or abs(R - R_pairs) <= rate_tolerance(case.dense) * max(R, 1e-300) * 10
+    assert (math.isinf(R) and math.isinf(R_pairs)) or abs(
+        R - R_pairs
+    ) <= rate_tolerance(case.dense) * max(R, 1e-300) * 10
     # time-varying terms with every step matrix equal to P are the ordinary terms
     stack = np.broadcast_to(case.dense, (2 * K, case.n, case.n))
     np.testing.assert_allclose(
-        rep.time_varying_repetition_terms(stack, K), rep.repetition_terms(case.P, K), rtol=1e-12, atol=1e-300
+        rep.time_varying_repetition_terms(stack, K),
+        rep.repetition_terms(case.P, K),
+        rtol=1e-12,
+        atol=1e-300,
     )
 
 
-@given(S.transition_matrices(max_n=6), st.sampled_from([0.0, 1e-3, 0.05, 0.3]), st.integers(1, 4))
+@given(
+    S.transition_matrices(max_n=6),
+    st.sampled_from([0.0, 1e-3, 0.05, 0.3]),
+    st.integers(1, 4),
+)
 def test_perturbation_keeps_valid_matrices_and_the_mean(case, delta, K):
     c = rep.perturbation_amplitudes(case.P, delta)
     assert np.all(c >= 0) and np.all(c <= delta) and np.all(c <= case.dense)
@@ -694,7 +811,9 @@ def test_perturbation_keeps_valid_matrices_and_the_mean(case, delta, K):
         assert np.all(case.dense + sign * c >= 0)
     rep.as_transition_matrix(case.dense + c)
     moments = rep.perturbed_rate_moments(case.P, delta, K)
-    np.testing.assert_allclose(moments.mean, rep.repetition_terms(case.P, K), rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(
+        moments.mean, rep.repetition_terms(case.P, K), rtol=1e-10, atol=1e-300
+    )
     # Var R'_k = Tr((A⊗A + E)^k) - Tr(A^k)^2 is a difference: rounding of order eps Tr(A^k)^2
     scale = 64 * K * case.n**2 * EPS * moments.mean**2 + 1e-300
     assert np.all(moments.variance >= -scale)
@@ -718,10 +837,14 @@ def test_perturbed_variance_matches_enumeration(case, delta, K):
         # so its rounding is of order eps E[R'_k^2] = eps (Tr(A^k)^2 + Var)
         tol_mean = 64 * k * case.n * EPS * mean + 1e-300
         tol_var = 64 * k * case.n**2 * EPS * (mean**2 + var) + 1e-300
-        note(f"k={k} m={m} package mean={moments.mean[k - 1]!r} var={moments.variance[k - 1]!r}; walks {mean!r} {var!r}")
+        note(
+            f"k={k} m={m} package mean={moments.mean[k - 1]!r} var={moments.variance[k - 1]!r}; walks {mean!r} {var!r}"
+        )
         assert abs(moments.mean[k - 1] - mean) <= tol_mean
         assert abs(moments.variance[k - 1] - var) <= tol_var
-        if 2 * k * m <= 14:  # every ± assignment of the 2k step matrices, equally likely
+        if (
+            2 * k * m <= 14
+        ):  # every ± assignment of the 2k step matrices, equally likely
             R = reference.perturbed_terms_by_signs(case.dense, c, k)
             e_mean = float(R.mean())
             e_var = float(((R - e_mean) ** 2).mean())
@@ -732,7 +855,10 @@ def test_perturbed_variance_matches_enumeration(case, delta, K):
 @given(S.transition_matrices(max_n=10))
 def test_paper_theorem1_bounds_hold(case):
     th = rep.paper_theorem1(case.P)
-    for value, bound in [(th.arp_printed, th.bound_printed), (th.arp_hadamard, th.bound_hadamard)]:
+    for value, bound in [
+        (th.arp_printed, th.bound_printed),
+        (th.arp_hadamard, th.bound_hadamard),
+    ]:
         if math.isfinite(bound):
             assert abs(value) <= bound * (1 + 1e-9) + 1e-12
     co = rep.paper_corollaries(case.P)
@@ -751,28 +877,48 @@ def _full_rows(dense: np.ndarray) -> np.ndarray:
     return np.hstack([dense, np.array(end)[:, None]])
 
 
-@given(S.transition_matrices(max_n=12), st.integers(1, 5), st.sampled_from([0.3, 0.5, 0.9, 1 - 1e-9]))
+@given(
+    S.transition_matrices(max_n=12),
+    st.integers(1, 5),
+    st.sampled_from([0.3, 0.5, 0.9, 1 - 1e-9]),
+)
 def test_decoding_is_storage_independent_and_ranks_by_the_relative_tie_rule(case, k, p):
     dense, sparse = case.dense, sp.csr_array(case.dense)
-    for rule in (rep.greedy, lambda X: rep.top_k(X, k), lambda X: rep.top_p(X, p), lambda X: rep.temperature(X, 0.4)):
-        assert np.array_equal(rule(dense), _dense(rule(sparse)))  # bit for bit, whatever the storage
+    for rule in (
+        rep.greedy,
+        lambda X: rep.top_k(X, k),
+        lambda X: rep.top_p(X, p),
+        lambda X: rep.temperature(X, 0.4),
+    ):
+        assert np.array_equal(
+            rule(dense), _dense(rule(sparse))
+        )  # bit for bit, whatever the storage
     assert rep.beam_search(dense, 0, 2, 3) == rep.beam_search(sparse, 0, 2, 3)
     full = _full_rows(dense)
-    full[:, -1][full[:, -1] <= 1e-12] = 0.0  # an end mass below the row-sum tolerance is rounding, not an outcome
+    full[:, -1][full[:, -1] <= 1e-12] = (
+        0.0  # an end mass below the row-sum tolerance is rounding, not an outcome
+    )
     kept = _full_rows(_dense(rep.top_k(dense, k))) > 0
-    kept[:, -1] = _full_rows(_dense(rep.top_k(dense, k)))[:, -1] > 1e-12  # the end token kept, not rounding
+    kept[:, -1] = (
+        _full_rows(_dense(rep.top_k(dense, k)))[:, -1] > 1e-12
+    )  # the end token kept, not rounding
     for i in range(case.n):
         positive = full[i] > 0
         if not positive.any():
             continue
-        assert (kept[i] & positive).sum() == min(k, positive.sum())  # exactly k outcomes (or all of them)
+        assert (kept[i] & positive).sum() == min(
+            k, positive.sum()
+        )  # exactly k outcomes (or all of them)
         smallest_kept = full[i][kept[i] & positive].min()
         largest_dropped = full[i][~kept[i] & positive].max(initial=0.0)
         # nothing dropped is larger than something kept, beyond a tie (relative 1e-12, the module's TIE_TOLERANCE)
         assert largest_dropped <= smallest_kept * (1 + 1e-12)
 
 
-@given(S.transition_matrices(max_n=10), st.floats(min_value=5e-324, max_value=1e308, allow_subnormal=True))
+@given(
+    S.transition_matrices(max_n=10),
+    st.floats(min_value=5e-324, max_value=1e308, allow_subnormal=True),
+)
 def test_temperature_is_a_valid_matrix_for_any_temperature(case, t):
     T = _dense(rep.temperature(case.P, t))
     assert np.all(np.isfinite(T)) and np.all(T >= 0)
@@ -783,19 +929,31 @@ def test_temperature_is_a_valid_matrix_for_any_temperature(case, t):
 @given(st.lists(st.integers(0, 3), max_size=40), st.integers(1, 8))
 def test_immediate_repeats_and_repeat_events_follow_the_definition(tokens, K):
     def at(y, t, k):
-        return t + 2 * k < len(y) and all(y[t + k + j] == y[t + j] for j in range(k + 1))
+        return t + 2 * k < len(y) and all(
+            y[t + k + j] == y[t + j] for j in range(k + 1)
+        )
 
     L = len(tokens)
     counts = rep.immediate_repeats(tokens, K=K)
-    assert counts.tolist() == [sum(at(tokens, t, k) for t in range(L)) for k in range(1, K + 1)]
-    assert rep.immediate_repeats([str(t) for t in tokens], K=K).tolist() == counts.tolist()
+    assert counts.tolist() == [
+        sum(at(tokens, t, k) for t in range(L)) for k in range(1, K + 1)
+    ]
+    assert (
+        rep.immediate_repeats([str(t) for t in tokens], K=K).tolist() == counts.tolist()
+    )
     if L >= 2 * K + 1:
         events = rep.repeat_events([tokens], K)[0]
         assert events.tolist() == [at(tokens, 0, k) for k in range(1, K + 1)]
 
 
-@given(S.transition_matrices(max_n=12, kinds=("generic", "irreducible", "reducible", "near_uniform", "peaked"),
-                             masses=("substochastic", "mixed")), st.integers(0, 2**32 - 1))
+@given(
+    S.transition_matrices(
+        max_n=12,
+        kinds=("generic", "irreducible", "reducible", "near_uniform", "peaked"),
+        masses=("substochastic", "mixed"),
+    ),
+    st.integers(0, 2**32 - 1),
+)
 def test_expected_visits_and_repeats_agree_with_dense_solves(case, seed):
     rng = np.random.default_rng(seed)
     n = case.n
@@ -815,8 +973,12 @@ def test_expected_visits_and_repeats_agree_with_dense_solves(case, seed):
             return
         same = rep.expected_repeats(sp.csr_array(case.dense), pi, K=3)
     warned = any(issubclass(w.category, rep.ConditioningWarning) for w in caught)
-    assert result.value == same.value or (math.isnan(result.value) and math.isnan(same.value))
-    np.testing.assert_array_equal(result.visits, same.visits)  # the same numbers for either storage
+    assert result.value == same.value or (
+        math.isnan(result.value) and math.isnan(same.value)
+    )
+    np.testing.assert_array_equal(
+        result.visits, same.visits
+    )  # the same numbers for either storage
     if not np.all(np.isfinite(result.visits)):
         assert result.value == math.inf
         return
@@ -829,7 +991,9 @@ def test_expected_visits_and_repeats_agree_with_dense_solves(case, seed):
     assert np.all(result.visits[np.setdiff1d(np.arange(n), R)] == 0)
     P, A, m = case.dense[np.ix_(R, R)], case.dense[np.ix_(R, R)] ** 2, R.size
     # no warning: 2 ||(I - P)^{-1}||_inf ε <= 1e-8, so an LU solve is accurate to about n κ_∞ ε
-    kappa = np.linalg.cond(np.eye(m) - P, np.inf) + np.linalg.cond(np.eye(m) - A, np.inf)
+    kappa = np.linalg.cond(np.eye(m) - P, np.inf) + np.linalg.cond(
+        np.eye(m) - A, np.inf
+    )
     v = np.linalg.solve((np.eye(m) - P).T, pi[R])
     tol = 64 * n * kappa * EPS
     np.testing.assert_allclose(result.visits[R], v, rtol=tol, atol=tol * v.max())
@@ -837,17 +1001,23 @@ def test_expected_visits_and_repeats_agree_with_dense_solves(case, seed):
     assert abs(result.value - expect) <= tol * max(expect, v.sum()) + 1e-300
 
 
-@given(st.one_of(
-    st.integers(min_value=-(10**400), max_value=10**400),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.fractions(),
-    st.sampled_from([None, "0.5", 1j, True, np.float64(0.5), np.int64(3), Fraction(10**400, 3)]),
-))
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**400), max_value=10**400),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.fractions(),
+        st.sampled_from(
+            [None, "0.5", 1j, True, np.float64(0.5), np.int64(3), Fraction(10**400, 3)]
+        ),
+    )
+)
 def test_scalars_are_accepted_or_refused_with_the_argument_named(value):
     # any input: either a valid result or a TypeError/ValueError that names the argument (never OverflowError)
-    for name, call in (("t", lambda: rep.temperature([[0.5, 0.25], [0.0, 0.0]], value)),
-                       ("p", lambda: rep.top_p([[0.5, 0.25], [0.0, 0.0]], value)),
-                       ("smoothing", lambda: rep.add_delta([1.0, 2.0], 4.0, 2, value))):
+    for name, call in (
+        ("t", lambda: rep.temperature([[0.5, 0.25], [0.0, 0.0]], value)),
+        ("p", lambda: rep.top_p([[0.5, 0.25], [0.0, 0.0]], value)),
+        ("smoothing", lambda: rep.add_delta([1.0, 2.0], 4.0, 2, value)),
+    ):
         try:
             out = call()
         except (TypeError, ValueError) as exc:
@@ -859,8 +1029,14 @@ def test_scalars_are_accepted_or_refused_with_the_argument_named(value):
 # A second round of hostile input on the newest functions (issue 16)
 
 
-@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=6), st.integers(1, 8),
-       st.one_of(st.floats(0, 1.7976931348623157e308), st.sampled_from([0.0, 5e-324, 1.0, 1e308])), st.booleans())
+@given(
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=6),
+    st.integers(1, 8),
+    st.one_of(
+        st.floats(0, 1.7976931348623157e308), st.sampled_from([0.0, 5e-324, 1.0, 1e308])
+    ),
+    st.booleans(),
+)
 def test_add_delta_is_a_distribution_for_any_smoothing(counts, extra, delta, end):
     # rows of n + 1 outcomes (or n without the end token): a probability vector summing to 1 for every δ
     n = len(counts) + extra - (1 if end else 0)
@@ -873,11 +1049,17 @@ def test_add_delta_is_a_distribution_for_any_smoothing(counts, extra, delta, end
         assert not p.any()  # a row never seen, unsmoothed: no estimate
         return
     assert math.fsum(p.tolist()) == pytest.approx(1.0, abs=8 * outcomes * EPS)
-    exact = [(Fraction(c) + Fraction(delta)) / (total + outcomes * Fraction(delta)) for c in row]
+    exact = [
+        (Fraction(c) + Fraction(delta)) / (total + outcomes * Fraction(delta))
+        for c in row
+    ]
     np.testing.assert_allclose(p, [float(x) for x in exact], rtol=8 * EPS, atol=0)
 
 
-@given(S.transition_matrices(max_n=8, masses=("substochastic", "mixed")), st.integers(0, 2**32 - 1))
+@given(
+    S.transition_matrices(max_n=8, masses=("substochastic", "mixed")),
+    st.integers(0, 2**32 - 1),
+)
 def test_cross_entropy_is_minus_the_log_likelihood_of_sampled_text(case, seed):
     # sampled text scored by the model that generated it: nats is -Σ log of the probabilities of the start,
     # every transition and every end, summed in exact arithmetic; sampled_repeats agrees with immediate_repeats
@@ -892,25 +1074,35 @@ def test_cross_entropy_is_minus_the_log_likelihood_of_sampled_text(case, seed):
     n = case.n
     logp = []
     for s in range(text.offsets.size - 1):
-        y = text.tokens[text.offsets[s]:text.offsets[s + 1]].tolist()
+        y = text.tokens[text.offsets[s] : text.offsets[s + 1]].tolist()
         logp.append(math.log(1.0 / n))
-        logp += [math.log(P[a, b]) for a, b in zip(y, y[1:])]
+        logp += [math.log(P[a, b]) for a, b in itertools.pairwise(y)]
         logp.append(math.log(end[y[-1]]) if end[y[-1]] > 0 else -math.inf)
     assert loss.tokens == text.tokens.size + text.offsets.size - 1
     assert loss.nats == pytest.approx(-math.fsum(logp), rel=1e-12, abs=1e-12)
-    totals, by_length = rep.sampled_repeats(text, K=3)  # per sequence: all lengths, and lengths 1..3
-    for s, (a, b) in enumerate(zip(text.offsets, text.offsets[1:])):
+    totals, by_length = rep.sampled_repeats(
+        text, K=3
+    )  # per sequence: all lengths, and lengths 1..3
+    for s, (a, b) in enumerate(itertools.pairwise(text.offsets)):
         y = text.tokens[a:b]
         assert by_length[s].tolist() == rep.immediate_repeats(y, K=3).tolist()
         assert totals[s] == rep.immediate_repeats(y).sum()
 
 
-@given(st.lists(st.lists(st.integers(0, 5), max_size=3), min_size=2, max_size=30),
-       st.floats(1e-9, 1 - 1e-9), st.integers(0, 2**63 - 1))
+@given(
+    st.lists(st.lists(st.integers(0, 5), max_size=3), min_size=2, max_size=30),
+    st.floats(1e-9, 1 - 1e-9),
+    st.integers(0, 2**63 - 1),
+)
 def test_split_sentences_is_a_reproducible_partition(sentences, heldout, seed):
     train, test = rep.split_sentences(sentences, heldout, seed)
     assert (train, test) == rep.split_sentences(sentences, heldout, seed)
     m = len(sentences)
-    assert len(test) == min(max(round(heldout * m), 1), m - 1) and len(train) + len(test) == m
+    assert (
+        len(test) == min(max(round(heldout * m), 1), m - 1)
+        and len(train) + len(test) == m
+    )
     ids = {id(s) for s in sentences}
-    assert {id(s) for s in train} | {id(s) for s in test} == ids  # every sentence once, the objects themselves
+    assert {id(s) for s in train} | {
+        id(s) for s in test
+    } == ids  # every sentence once, the objects themselves

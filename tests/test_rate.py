@@ -12,7 +12,9 @@ import scipy.sparse as sp
 import repetition as rep
 from repetition import _sparse_rate, reference
 
-CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
+CYCLE3 = np.array(
+    [[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]]
+)  # periodic: Tr(A) = Tr(A^2) = 0
 
 
 def exact_rate(P):
@@ -30,7 +32,10 @@ def test_uniform_matrix_closed_form(n):
 
 def test_swap_matrix_is_infinite():
     assert rep.repetition_rate(np.array([[0.0, 1.0], [1.0, 0.0]])) == math.inf
-    assert rep.repetition_rate(sp.csr_array(np.array([[0.0, 1.0], [1.0, 0.0]]))) == math.inf
+    assert (
+        rep.repetition_rate(sp.csr_array(np.array([[0.0, 1.0], [1.0, 0.0]])))
+        == math.inf
+    )
 
 
 def test_deterministic_cycle_among_other_rows():
@@ -42,14 +47,18 @@ def test_deterministic_cycle_among_other_rows():
 def test_deterministic_path_without_cycle_is_finite():
     # 0 -> 1 with probability 1, but 1 leaks mass: no deterministic cycle.
     P = np.array([[0.0, 1.0], [0.5, 0.0]])
-    assert rep.repetition_rate(P) == pytest.approx(float(exact_rate([["0", "1"], ["1/2", "0"]])), rel=1e-14)
+    assert rep.repetition_rate(P) == pytest.approx(
+        float(exact_rate([["0", "1"], ["1/2", "0"]])), rel=1e-14
+    )
 
 
 def test_substochastic_three_cycle_first_terms_zero():
     P = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])
     terms = rep.repetition_terms(P, 9)
     np.testing.assert_array_equal(terms[[0, 1, 3, 4, 6, 7]], 0.0)
-    np.testing.assert_allclose(terms[[2, 5, 8]], [3 * 0.25**3, 3 * 0.25**6, 3 * 0.25**9], rtol=1e-15)
+    np.testing.assert_allclose(
+        terms[[2, 5, 8]], [3 * 0.25**3, 3 * 0.25**6, 3 * 0.25**9], rtol=1e-15
+    )
     # R = 3 q / (1 - q) with q = (1/4)^3
     q = 0.25**3
     assert rep.repetition_rate(P) == pytest.approx(3 * q / (1 - q), rel=1e-14)
@@ -76,7 +85,9 @@ def test_sparse_and_dense_agree_and_large_component_path(monkeypatch):
     rng = np.random.default_rng(2)
     n = 60
     P = sp.random_array((n, n), density=0.15, rng=rng, format="csr")
-    P = P + sp.eye_array(n, k=1) + sp.eye_array(n, k=-(n - 1))  # a Hamiltonian cycle: one component
+    P = (
+        P + sp.eye_array(n, k=1) + sp.eye_array(n, k=-(n - 1))
+    )  # a Hamiltonian cycle: one component
     P = sp.csr_array(P.multiply(1.0 / (P.sum(axis=1)[:, None] * 1.05)))
     dense = rep.repetition_rate(P.toarray())
     assert rep.repetition_rate(P) == pytest.approx(dense, rel=1e-13)
@@ -88,7 +99,9 @@ def test_sparse_and_dense_agree_and_large_component_path(monkeypatch):
 def test_transient_tokens_contribute_nothing():
     # Token 2 feeds the 2-cycle {0, 1} but lies on no cycle itself.
     P = np.array([[0.0, 0.5, 0.0], [0.5, 0.0, 0.0], [0.5, 0.5, 0.0]])
-    assert rep.repetition_rate(P) == pytest.approx(rep.repetition_rate(P[:2, :2]), rel=1e-15)
+    assert rep.repetition_rate(P) == pytest.approx(
+        rep.repetition_rate(P[:2, :2]), rel=1e-15
+    )
     assert [c.tolist() for c in rep.cyclic_components(P)] == [[0, 1]]
 
 
@@ -150,14 +163,16 @@ def test_dense_routes_agree(n, seed):
     P /= P.sum(axis=1, keepdims=True) / 0.999
     A = P * P
     fast = _dense_trace_lu(A, None)
-    assert fast is not None, "X = I - Aᵀ is column diagonally dominant: LAPACK must not exchange rows"
+    assert fast is not None, (
+        "X = I - Aᵀ is column diagonally dominant: LAPACK must not exchange rows"
+    )
     general = _dense_trace(A.copy(), A.copy())  # D given: the inverse route
     np.testing.assert_allclose(fast[0], general[0], rtol=1e-13)
     np.testing.assert_allclose(fast[1], general[1], rtol=1e-12)
 
 
-
 # --- the series with a certified tail (repetition_rate_series) ----------------------------------
+
 
 def test_series_not_fooled_by_periodic_chain():
     # the first two terms are exactly 0: a stop-at-the-first-small-term rule would return 0
@@ -224,10 +239,16 @@ def test_rate_does_not_depend_on_the_warnings_filters_of_other_threads(monkeypat
 
     from scipy.linalg import LinAlgWarning
 
-    monkeypatch.setattr(_sparse_rate, "_dense_lu_parts", lambda *args, **kwargs: None)  # the inverse route
+    monkeypatch.setattr(
+        _sparse_rate, "_dense_lu_parts", lambda *args, **kwargs: None
+    )  # the inverse route
     x = np.nextafter(1.0, 0.0)
     matrices = []
-    for m in (150, 200, 250):  # large enough that LAPACK runs (without the GIL) while other threads switch filters
+    for m in (
+        150,
+        200,
+        250,
+    ):  # large enough that LAPACK runs (without the GIL) while other threads switch filters
         P = np.roll(np.eye(m), 1, axis=1)
         P[0, 1] = x  # ρ(A) = 1 - 2^-52: LAPACK's condition estimate is below ε
         matrices.append(P)
@@ -236,9 +257,13 @@ def test_rate_does_not_depend_on_the_warnings_filters_of_other_threads(monkeypat
         alone = [rep.repetition_rate(P) for P in matrices]
 
         def refuse(*args, **kwargs):
-            raise AssertionError("the package entered warnings.catch_warnings, which is not thread-safe")
+            raise AssertionError(
+                "the package entered warnings.catch_warnings, which is not thread-safe"
+            )
 
-        with mock.patch.object(warnings, "catch_warnings", refuse):  # every route that used to set a filter
+        with mock.patch.object(
+            warnings, "catch_warnings", refuse
+        ):  # every route that used to set a filter
             for P, value in zip(matrices, alone, strict=True):
                 assert rep.repetition_rate(P) == value
                 rep.expected_visits(P * 0.5)
@@ -272,5 +297,12 @@ def test_rate_and_terms_sum_over_every_component(sparse):
     X = sp.csr_array(P) if sparse else P
     assert rep.repetition_rate(X) == pytest.approx(1 / 21 + 2 / 15 + 1 / 3, rel=1e-14)
     terms = rep.repetition_terms(X, 6)
-    expect = [0.25, 2 / 16 + 1 / 16, 3 / 64 + 1 / 64, 2 / 256 + 1 / 256, 1 / 1024, 3 / 4096 + 2 / 4096 + 1 / 4096]
+    expect = [
+        0.25,
+        2 / 16 + 1 / 16,
+        3 / 64 + 1 / 64,
+        2 / 256 + 1 / 256,
+        1 / 1024,
+        3 / 4096 + 2 / 4096 + 1 / 4096,
+    ]
     np.testing.assert_allclose(terms, expect, rtol=1e-14)

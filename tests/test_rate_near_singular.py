@@ -82,23 +82,34 @@ def rate_with_warnings(P):
 def test_near_singular_rate_is_finite_accurate_and_warned(name, fmt):
     P = CASES[name]()
     rho = float(reference.high_precision_spectral_radius(P))
-    assert abs((1 - rho) - GAP) <= 0.5 * GAP, f"the case is not near-singular as intended: 1 - rho = {1 - rho:.3g}"
+    assert abs((1 - rho) - GAP) <= 0.5 * GAP, (
+        f"the case is not near-singular as intended: 1 - rho = {1 - rho:.3g}"
+    )
     R, warned = rate_with_warnings(sp.csr_array(P) if fmt == "csr" else P)
     high = reference.high_precision_repetition_rate(P)
     if name == "two-cycle":  # exact rational closed form agrees with the 60-digit solve
         exact = exact_two_cycle_rate(P)
         with mpmath.workdps(60):
-            assert abs(mpmath.mpf(exact.numerator) / exact.denominator - high) <= mpmath.mpf(10) ** -40 * high
+            assert (
+                abs(mpmath.mpf(exact.numerator) / exact.denominator - high)
+                <= mpmath.mpf(10) ** -40 * high
+            )
     assert math.isfinite(R) and R > 1e8  # R ~ n / (1 - ρ)
     rel = abs(mpmath.mpf(R) - high) / high
     # accurate to what the conditioning allows: κ eps with κ = 2 ||(I - A)^{-1}|| ~ 4 / (1 - ρ)
     kappa = 4.0 / (1 - rho)
-    assert rel <= 10 * kappa * EPS, f"relative error {float(rel):.3g} above 10 κ eps = {10 * kappa * EPS:.3g}"
+    assert rel <= 10 * kappa * EPS, (
+        f"relative error {float(rel):.3g} above 10 κ eps = {10 * kappa * EPS:.3g}"
+    )
     # ... and the user is told how accurate it is
     assert len(warned) == 1, "a near-singular R must come with one ConditioningWarning"
     message = str(warned[0].message)
-    stated = float(re.search(r"expect about ([0-9.e+-]+) relative accuracy", message).group(1))
-    assert rel <= 10 * stated, f"error {float(rel):.3g} exceeds the stated accuracy {stated:g}"
+    stated = float(
+        re.search(r"expect about ([0-9.e+-]+) relative accuracy", message).group(1)
+    )
+    assert rel <= 10 * stated, (
+        f"error {float(rel):.3g} exceeds the stated accuracy {stated:g}"
+    )
     assert 1e-9 <= stated <= 1e-5
 
 
@@ -108,9 +119,14 @@ def test_near_singular_spectral_quantities(name):
     rho_ref = reference.high_precision_spectral_radius(P)
     rho = rep.spectral_radius(rep.hadamard_square(P))
     assert rho < 1.0
-    assert abs(mpmath.mpf(rho) - rho_ref) <= 1e-13, "ρ itself is well conditioned (it is not a solve)"
+    assert abs(mpmath.mpf(rho) - rho_ref) <= 1e-13, (
+        "ρ itself is well conditioned (it is not a solve)"
+    )
     # n ρ / (1 - ρ) loses ε / (1 - ρ) relative to the rounding of ρ: said, with the accuracy to expect
-    with pytest.warns(rep.ConditioningWarning, match=r"eigen_upper_bound: an eigenvalue of P ⊙ P is within"):
+    with pytest.warns(
+        rep.ConditioningWarning,
+        match=r"eigen_upper_bound: an eigenvalue of P ⊙ P is within",
+    ):
         assert math.isfinite(rep.eigen_upper_bound(P))
     assert rep.deterministic_cycle(P) is None
     # the first terms are plain sums of products: full accuracy regardless of conditioning
@@ -120,7 +136,10 @@ def test_near_singular_spectral_quantities(name):
         X = A
         for k in range(4):
             ref = sum(X[i, i] for i in range(P.shape[0]))
-            assert abs(mpmath.mpf(terms[k]) - ref) <= 16 * (k + 1) * P.shape[0] * EPS * abs(ref) + mpmath.mpf(10) ** -300
+            assert (
+                abs(mpmath.mpf(terms[k]) - ref)
+                <= 16 * (k + 1) * P.shape[0] * EPS * abs(ref) + mpmath.mpf(10) ** -300
+            )
             X = X * A
 
 
@@ -142,7 +161,9 @@ def test_exactly_singular_is_infinite_not_huge():
     R, warned = rate_with_warnings(P)
     assert math.isfinite(R) and R > 1e15 and warned
     exact = exact_two_cycle_rate(P)
-    assert abs(Fraction(R) - exact) <= Fraction(1, 10) * exact  # κ eps ~ 1: still the right magnitude
+    assert (
+        abs(Fraction(R) - exact) <= Fraction(1, 10) * exact
+    )  # κ eps ~ 1: still the right magnitude
 
 
 @pytest.mark.parametrize("gap", [1e-12, 1e-10])
@@ -151,9 +172,16 @@ def test_eigenvalue_routes_warn_near_one_and_are_accurate_to_what_they_say(gap):
     P = np.array([[0.0, 1.0], [1.0 - gap, 0.0]])
     exact = reference.high_precision_repetition_rate(P)
     for f in (rep.eigen_repetition_rate, rep.modulus_upper_bound):
-        with pytest.warns(rep.ConditioningWarning, match=r"expect about ([0-9.e+-]+) relative accuracy") as warned:
+        with pytest.warns(
+            rep.ConditioningWarning,
+            match=r"expect about ([0-9.e+-]+) relative accuracy",
+        ) as warned:
             value = f(P)
-        stated = float(re.search(r"expect about ([0-9.e+-]+) relative", str(warned[0].message)).group(1))
+        stated = float(
+            re.search(
+                r"expect about ([0-9.e+-]+) relative", str(warned[0].message)
+            ).group(1)
+        )
         if f is rep.eigen_repetition_rate:
             assert abs(mpmath.mpf(value) - exact) <= 10 * stated * exact
     with warnings.catch_warnings():

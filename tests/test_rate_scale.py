@@ -20,6 +20,7 @@ def exact_rate(A_rational):
     """Tr(A (I - A)^{-1}) of a sympy matrix A, exactly (repetition.reference)."""
     return reference.exact_resolvent_trace(A_rational)
 
+
 def chain_and_hubs(n, seed, leak=0.95):
     """A sparse substochastic matrix with word-like structure: single-successor chains, a few hubs, self-loops."""
     rng = np.random.default_rng(seed)
@@ -30,7 +31,9 @@ def chain_and_hubs(n, seed, leak=0.95):
             succ = np.array([(i + 1) % n])  # a single successor: part of a chain
         else:
             k = int(rng.integers(1, 6))
-            succ = np.unique(np.concatenate([rng.choice(hubs, size=1), rng.integers(0, n, size=k)]))
+            succ = np.unique(
+                np.concatenate([rng.choice(hubs, size=1), rng.integers(0, n, size=k)])
+            )
         w = rng.random(succ.size)
         w *= leak / w.sum()
         rows += [i] * succ.size
@@ -46,7 +49,11 @@ def dense_reference(P):
     A = P.toarray() ** 2 if sp.issparse(P) else np.asarray(P) ** 2
     N = np.linalg.inv(np.eye(A.shape[0]) - A)
     lam = np.linalg.eigvals(A)
-    return float(np.sum(N * A.T)), float(np.sum(lam / (1 - lam)).real), float(N.sum(axis=1).max())
+    return (
+        float(np.sum(N * A.T)),
+        float(np.sum(lam / (1 - lam)).real),
+        float(N.sum(axis=1).max()),
+    )
 
 
 @pytest.fixture
@@ -66,7 +73,9 @@ def test_dense_trace_multi_block_matches_eigenvalues():
     value, x = _sparse_rate._dense_trace(A.copy())
     lam = np.linalg.eigvals(A)
     assert value == pytest.approx(float(np.sum(lam / (1 - lam)).real), rel=1e-11)
-    np.testing.assert_allclose(x, np.linalg.solve(np.eye(m) - A, np.ones(m)), rtol=1e-12)
+    np.testing.assert_allclose(
+        x, np.linalg.solve(np.eye(m) - A, np.ones(m)), rtol=1e-12
+    )
 
 
 def test_dense_trace_with_a_different_derivative_matrix():
@@ -85,8 +94,18 @@ def test_sparse_elimination_is_exact_on_a_rational_example(force_sparse):
     import sympy
 
     # A 6-cycle with chords, a self-loop and a single-successor chain 3 -> 4 -> 5.
-    entries = {(0, 1): "1/2", (0, 3): "1/3", (1, 2): "2/3", (1, 0): "1/4", (2, 3): "1/2", (2, 2): "1/5",
-               (3, 4): "9/10", (4, 5): "4/5", (5, 0): "1/2", (5, 2): "1/3"}
+    entries = {
+        (0, 1): "1/2",
+        (0, 3): "1/3",
+        (1, 2): "2/3",
+        (1, 0): "1/4",
+        (2, 3): "1/2",
+        (2, 2): "1/5",
+        (3, 4): "9/10",
+        (4, 5): "4/5",
+        (5, 0): "1/2",
+        (5, 2): "1/3",
+    }
     n = 6
     Pq = sympy.zeros(n, n)
     for (i, j), v in entries.items():
@@ -166,7 +185,9 @@ def test_near_singular_sparse_component_warns(force_sparse):
     # A 6-cycle of probability 1 - eps per step: ρ(A) = (1 - eps)^2 -> 1; R = 6 q / (1 - q), q = (1 - eps)^12.
     eps = 1e-9
     n = 6
-    P = sp.csr_array(((1 - eps) * np.ones(n), (np.arange(n), (np.arange(n) + 1) % n)), shape=(n, n))
+    P = sp.csr_array(
+        ((1 - eps) * np.ones(n), (np.arange(n), (np.arange(n) + 1) % n)), shape=(n, n)
+    )
     q = (1 - eps) ** (2 * n)
     with pytest.warns(rep.ConditioningWarning):
         value = rep.repetition_rate(P)
@@ -182,8 +203,12 @@ def test_terms_of_a_sparse_component_match_dense_powers():
     for _ in range(K):
         X = X @ A
         expected.append(np.trace(X))
-    np.testing.assert_allclose(rep.repetition_terms(P, K), expected, rtol=1e-12, atol=1e-300)
-    np.testing.assert_allclose(rep.repetition_terms(P.toarray(), K), expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        rep.repetition_terms(P, K), expected, rtol=1e-12, atol=1e-300
+    )
+    np.testing.assert_allclose(
+        rep.repetition_terms(P.toarray(), K), expected, rtol=1e-12, atol=1e-300
+    )
 
 
 def test_solve_based_way_agrees_on_medium_dense():

@@ -37,29 +37,46 @@ def test_overlaps_resolved_left_to_right():
     assert enc.sequences == [["aa", "a"]]
     enc = rep.rebalanced_encoding([list("abc")], gamma=0.5, max_iter=1, smoothing=0.0)
     assert enc.sequences == [["ab", "c"]]
-    assert not enc.converged   # ab -> c is still deterministic after one round
+    assert not enc.converged  # ab -> c is still deterministic after one round
 
 
 def test_merges_never_cross_sentences():
-    enc = rep.rebalanced_encoding([["a"], ["b"], ["a"], ["b"]], gamma=0.1, smoothing=0.0)
+    enc = rep.rebalanced_encoding(
+        [["a"], ["b"], ["a"], ["b"]], gamma=0.1, smoothing=0.0
+    )
     assert enc.sequences == [["a"], ["b"], ["a"], ["b"]]
     assert enc.merges == []
 
 
 def test_iterates_and_joins_with_separator():
     sents = [["the", "lord", "god"]] * 3 + [["god", "said"]]
-    enc = rep.rebalanced_encoding(sents, gamma=0.6, max_iter=5, smoothing=0.0, separator=" ")
+    enc = rep.rebalanced_encoding(
+        sents, gamma=0.6, max_iter=5, smoothing=0.0, separator=" "
+    )
     assert enc.sequences[0] == ["the lord god"]
     # round 1: the->lord and lord->god are certain (ab, bc overlap: the lord merged first);
     # round 2: 'the lord' -> god; round 3: the lone 'god' now always precedes 'said'
-    assert enc.merges == [[("lord", "god"), ("the", "lord")], [("the lord", "god")], [("god", "said")]]
+    assert enc.merges == [
+        [("lord", "god"), ("the", "lord")],
+        [("the lord", "god")],
+        [("god", "said")],
+    ]
     assert enc.converged and enc.max_probability == [1.0, 1.0, 1.0, 0.0]
-    assert "".join("".join(s) for s in enc.sequences).replace(" ", "") == "".join("".join(s) for s in sents)
+    assert "".join("".join(s) for s in enc.sequences).replace(" ", "") == "".join(
+        "".join(s) for s in sents
+    )
 
 
 def test_tokens_are_preserved_in_order():
     rng = np.random.default_rng(2)
-    sents = [list(rng.choice(list("abcde"), size=rng.integers(1, 30), p=[.4, .3, .15, .1, .05])) for _ in range(40)]
+    sents = [
+        list(
+            rng.choice(
+                list("abcde"), size=rng.integers(1, 30), p=[0.4, 0.3, 0.15, 0.1, 0.05]
+            )
+        )
+        for _ in range(40)
+    ]
     sents = [[str(t) for t in s] for s in sents]
     enc = rep.rebalanced_encoding(sents, gamma=0.3, max_iter=4, smoothing=0.5)
     assert ["".join(s) for s in enc.sequences] == ["".join(s) for s in sents]
@@ -92,6 +109,8 @@ def test_rejects_non_string_tokens_and_empty_corpus():
 def test_pairs_exactly_at_gamma_are_not_merged():
     # pin: a merge rule with >= instead of > slipped past every test (no corpus had a pair exactly at γ).
     # P(b | a) = P(x | a) = 1/2 = γ exactly (a is seen twice, each time followed once); P(d | c) = 1 > γ.
-    enc = rep.rebalanced_encoding([["a", "b"], ["a", "x"], ["c", "d"]], gamma=0.5, smoothing=0.0)
+    enc = rep.rebalanced_encoding(
+        [["a", "b"], ["a", "x"], ["c", "d"]], gamma=0.5, smoothing=0.0
+    )
     assert enc.merges[0] == [("c", "d")]
     assert enc.sequences == [["a", "b"], ["a", "x"], ["cd"]]

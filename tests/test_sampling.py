@@ -18,8 +18,12 @@ def test_deterministic_chain_is_followed():
 
 def test_sampler_frequencies_match_row():
     P = np.array([[0.2, 0.5], [0.0, 0.0]])  # row 0 ends with probability 0.3
-    Y = rep.sample_chains(P, np.zeros(200_000, dtype=np.int64), 1, np.random.default_rng(1))
-    freq = np.array([(Y[:, 1] == 0).mean(), (Y[:, 1] == 1).mean(), (Y[:, 1] == rep.END).mean()])
+    Y = rep.sample_chains(
+        P, np.zeros(200_000, dtype=np.int64), 1, np.random.default_rng(1)
+    )
+    freq = np.array(
+        [(Y[:, 1] == 0).mean(), (Y[:, 1] == 1).mean(), (Y[:, 1] == rep.END).mean()]
+    )
     np.testing.assert_allclose(freq, [0.2, 0.5, 0.3], atol=0.005)
 
 
@@ -30,7 +34,9 @@ def test_repeat_events_definition():
     # y = 2 2 2: E_1 happens.
     np.testing.assert_array_equal(rep.repeat_events(np.array([[2, 2, 2]]), 1), [[True]])
     # an ended chain never repeats
-    np.testing.assert_array_equal(rep.repeat_events(np.array([[0, -1, -1]]), 1), [[False]])
+    np.testing.assert_array_equal(
+        rep.repeat_events(np.array([[0, -1, -1]]), 1), [[False]]
+    )
 
 
 def test_monte_carlo_agrees_with_exact_partial_sum():
@@ -107,12 +113,17 @@ def test_indexed_search_inverts_each_row_exactly():
     search = sampling_module._IndexedSearch(G)
 
     def reference(i, u):
-        row = G.data[G.indptr[i]:G.indptr[i + 1]]
-        j = int(np.searchsorted(np.cumsum(row), u, side="right"))  # the row's own running sums
+        row = G.data[G.indptr[i] : G.indptr[i + 1]]
+        j = int(
+            np.searchsorted(np.cumsum(row), u, side="right")
+        )  # the row's own running sums
         return int(G.indices[G.indptr[i] + j]) if j < row.size else -1
 
     for i in (0, 8, 2999):
-        np.testing.assert_array_equal(search.cum[G.indptr[i]:G.indptr[i + 1]], np.cumsum(G.data[G.indptr[i]:G.indptr[i + 1]]))
+        np.testing.assert_array_equal(
+            search.cum[G.indptr[i] : G.indptr[i + 1]],
+            np.cumsum(G.data[G.indptr[i] : G.indptr[i + 1]]),
+        )
 
     states = np.concatenate([rng.integers(0, n, 3000), np.full(500, 8), np.full(20, 7)])
     u = rng.random(states.size)
@@ -128,7 +139,9 @@ def test_indexed_search_inverts_each_row_exactly():
 
 
 def test_repeat_events_takes_lists_and_the_padding_never_forms_an_event():
-    assert rep.repeat_events([[0, 1, 0, 1, 0]], 2).tolist() == [[False, True]]  # was an AttributeError
+    assert rep.repeat_events([[0, 1, 0, 1, 0]], 2).tolist() == [
+        [False, True]
+    ]  # was an AttributeError
     # a chain that ended (END padding) has no event, even where END equals END
     Y = [[3, rep.END, rep.END, rep.END, rep.END], [3, 3, rep.END, rep.END, rep.END]]
     assert rep.repeat_events(Y, 2).tolist() == [[False, False], [False, False]]
@@ -146,7 +159,9 @@ def test_sampled_text_checks_its_offsets():
 
 def test_monte_carlo_standard_error_is_n_times_the_sample_deviation_over_root_m():
     # pin: the standard error without its factor n slipped past every assert before
-    Y = np.array([[0, 0, 0], [1, 2, -1], [2, 2, 2], [1, 0, 1]])  # E_1 at chains 0 and 2 (y1 = y0, y2 = y1)
+    Y = np.array(
+        [[0, 0, 0], [1, 2, -1], [2, 2, 2], [1, 0, 1]]
+    )  # E_1 at chains 0 and 2 (y1 = y0, y2 = y1)
     est = rep.MonteCarloEstimate.from_chains(Y, 1, n=3)
     counts = np.array([1.0, 0.0, 1.0, 0.0])
     assert est.value == 3 * 0.5 and est.per_k.tolist() == [1.5]

@@ -11,7 +11,9 @@ import sympy
 import repetition as rep
 from repetition import _linalg, reference
 
-CYCLE3 = np.array([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]])  # periodic: Tr(A) = Tr(A^2) = 0
+CYCLE3 = np.array(
+    [[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]]
+)  # periodic: Tr(A) = Tr(A^2) = 0
 
 
 SWAP = np.array([[0.0, 1.0], [1.0, 0.0]])  # deterministic 2-cycle: ρ(A) = 1, R = ∞
@@ -31,7 +33,9 @@ def test_uniform_matrix_bounds_hand_computed():
 def test_three_cycle_hand_computed():
     # A has eigenvalues q^(1/3) ω^j, q = (1/4)^3: |λ| = 1/4 for all three, R = 3q/(1 - q)
     q = 0.25**3
-    assert rep.eigen_repetition_rate(CYCLE3) == pytest.approx(3 * q / (1 - q), rel=1e-12)
+    assert rep.eigen_repetition_rate(CYCLE3) == pytest.approx(
+        3 * q / (1 - q), rel=1e-12
+    )
     assert rep.modulus_upper_bound(CYCLE3) == pytest.approx(3 * 0.25 / 0.75, rel=1e-12)
     assert rep.eigen_upper_bound(CYCLE3) == pytest.approx(3 * 0.25 / 0.75, rel=1e-12)
     # rows of A sum to 1/4
@@ -69,7 +73,9 @@ def test_defective_A_eigen_formula():
     a, b = sympy.Rational(1, 2), sympy.Rational(1, 3)
     assert reference.exact_repetition_rate([[a, b], [0, a]]) == 2 * a**2 / (1 - a**2)
     P = np.array([[0.5, 1 / 3], [0.0, 0.5]])
-    assert rep.eigen_repetition_rate(P) == pytest.approx(float(2 * a**2 / (1 - a**2)), rel=1e-12)
+    assert rep.eigen_repetition_rate(P) == pytest.approx(
+        float(2 * a**2 / (1 - a**2)), rel=1e-12
+    )
 
 
 def test_complex_eigenvalue_example_exact():
@@ -86,7 +92,13 @@ def test_complex_eigenvalue_example_exact():
 def test_bound_chain_random(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 30))
-    P = rep.random_decoder(n, density=float(rng.uniform(0.1, 1.0)), end="random-offset", end_size=1.0, rng=rng)
+    P = rep.random_decoder(
+        n,
+        density=float(rng.uniform(0.1, 1.0)),
+        end="random-offset",
+        end_size=1.0,
+        rng=rng,
+    )
     R = rep.repetition_rate(P)
     Rm = rep.modulus_upper_bound(P)
     Re = rep.eigen_upper_bound(P)
@@ -101,7 +113,12 @@ def test_sparse_input_matches_dense():
     rng = np.random.default_rng(11)
     P = rep.random_decoder(40, density=0.15, end="random-offset", end_size=1.0, rng=rng)
     S = sp.csr_array(P)
-    for f in (rep.eigen_upper_bound, rep.row_sum_upper_bound, rep.modulus_upper_bound, rep.eigen_repetition_rate):
+    for f in (
+        rep.eigen_upper_bound,
+        rep.row_sum_upper_bound,
+        rep.modulus_upper_bound,
+        rep.eigen_repetition_rate,
+    ):
         assert f(S) == pytest.approx(f(P), rel=1e-10)
     a, b = rep.repetition_rate_series(P, 1e-12), rep.repetition_rate_series(S, 1e-12)
     assert a.terms == b.terms and a.value == pytest.approx(b.value, rel=1e-12)
@@ -127,18 +144,31 @@ def test_eigenvalues_at_tiny_scale(scale):
     Q = rng.random((6, 6)) / 6
     lam = np.sort(np.abs(np.linalg.eigvals(Q * Q)))
     P = Q * scale
-    np.testing.assert_allclose(rep.spectral_radius(rep.hadamard_square(P)), lam[-1] * scale**2, rtol=1e-12)
     np.testing.assert_allclose(
-        rep.modulus_upper_bound(P), np.sum(lam * scale**2 / (1 - lam * scale**2)), rtol=1e-10
+        rep.spectral_radius(rep.hadamard_square(P)), lam[-1] * scale**2, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        rep.modulus_upper_bound(P),
+        np.sum(lam * scale**2 / (1 - lam * scale**2)),
+        rtol=1e-10,
     )
     rho_q = np.max(np.abs(np.linalg.eigvals(Q)))
     P = Q * scale**2  # entries of P itself near 1e-200
-    np.testing.assert_allclose(rep.paper_theorem1(P).rho_p2, (rho_q * scale**2) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(
+        rep.paper_theorem1(P).rho_p2, (rho_q * scale**2) ** 2, rtol=1e-12
+    )
 
 
 def test_deterministic_cycle_gives_rho_exactly_one_and_infinite_rate():
     # Chapter 5: a deterministic 3-cycle with a leaky fourth token attached
-    P = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.3, 0.2, 0.0, 0.1]])
+    P = np.array(
+        [
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [1.0, 0.0, 0.0, 0.0],
+            [0.3, 0.2, 0.0, 0.1],
+        ]
+    )
     for M in (P, sp.csr_array(P)):
         assert rep.spectral_radius(rep.hadamard_square(M)) == 1.0
         assert rep.repetition_rate(M) == math.inf
@@ -152,7 +182,9 @@ def test_nearly_defective_A_eigen_route_is_accurate(k):
     eps = 10.0**-k
     P = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [math.sqrt(eps), 0.0, 0.5]])
     R = 3 * (9 + 4 * eps) / (27 - 4 * eps)
-    np.testing.assert_allclose(np.abs(np.linalg.eigvals(P * P) - 0.25), (eps / 16) ** (1 / 3), rtol=1e-4)
+    np.testing.assert_allclose(
+        np.abs(np.linalg.eigvals(P * P) - 0.25), (eps / 16) ** (1 / 3), rtol=1e-4
+    )
     assert rep.eigen_repetition_rate(P) == pytest.approx(R, rel=1e-13)
     assert rep.repetition_rate(P) == pytest.approx(R, rel=1e-13)
 
@@ -181,13 +213,17 @@ def test_long_simple_cycle_is_fast_and_exact_to_rounding():
 
 
 def test_near_cycle_above_the_dense_limit_is_fast():
-    X = _cycle(1600, np.random.default_rng(1), chords=1600)  # two successors per token, like a top-2 model
+    X = _cycle(
+        1600, np.random.default_rng(1), chords=1600
+    )  # two successors per token, like a top-2 model
     start = time.process_time()
     rho = rep.spectral_radius(X)
     assert time.process_time() - start < 10.0
     lo, hi = rep.row_sum_interval(X)
     assert lo <= rho <= hi
-    assert rho == pytest.approx(float(np.max(np.abs(np.linalg.eigvals(X.toarray())))), rel=1e-12)
+    assert rho == pytest.approx(
+        float(np.max(np.abs(np.linalg.eigvals(X.toarray())))), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("failing", [{"LR"}, {"LR", "LM"}])
@@ -203,7 +239,9 @@ def test_failing_iterative_solvers_fall_back(monkeypatch, failing):
     def eigs(A, k=6, which="LM", **kwargs):
         used.append(which)
         if which in failing:
-            raise _linalg.spla.ArpackNoConvergence("no convergence (simulated)", np.zeros(0), None)
+            raise _linalg.spla.ArpackNoConvergence(
+                "no convergence (simulated)", np.zeros(0), None
+            )
         return original(A, k=k, which=which, **kwargs)
 
     monkeypatch.setattr(_linalg.spla, "eigs", eigs)
@@ -211,6 +249,9 @@ def test_failing_iterative_solvers_fall_back(monkeypatch, failing):
     assert used == ["LR", "LM"]
     if failing == {"LR", "LM"}:
         monkeypatch.setattr(_linalg, "DENSE_EIG_FALLBACK", 100)
-        with pytest.raises(RuntimeError, match=r"spectral radius of a strongly connected block of 400 tokens could "
-                                               r"not be computed: ARPACK failed .* Frobenius interval"):
+        with pytest.raises(
+            RuntimeError,
+            match=r"spectral radius of a strongly connected block of 400 tokens could "
+            r"not be computed: ARPACK failed .* Frobenius interval",
+        ):
             rep.spectral_radius(X)

@@ -7,7 +7,7 @@ by ``ζn = nnz(P) / n`` (the mean number of successors per token):
 * ``form="printed"``:   ``Σ_{k>=1} Tr(P^{2k}) / (ζn)^k`` (as printed);
 * ``form="corrected"``: ``Σ_{k>=1} Tr(P^k ⊙ P^k) / (ζn)^k
   = Σ_{k>=1} Σ_i ((P^k)_ii)² / (ζn)^k`` (what the derivation gives; Su 2021,
-  section 原文下界; book, Chapter 3).
+  section 原文下界; book, :numref:`Chapter %s <chapter-paper-lower-bound>`).
 
 Term by term the corrected form is at most the printed one
 (``Σ_i ((P^k)_ii)² <= Σ_ij (P^k)_ij (P^k)_ji``). :mod:`repetition.frobenius`
@@ -93,7 +93,9 @@ MAX_NODES = 401
 _FORMS = ("corrected", "printed")
 
 
-def _trace(X: sp.csr_array, weights: np.ndarray | None = None, growths: list | None = None) -> float:
+def _trace(
+    X: sp.csr_array, weights: np.ndarray | None = None, growths: list | None = None
+) -> float:
     """``Σ_i w_i [X (I - X)^{-1}]_ii`` (``w = 1`` if None) over the cyclic components of ``X >= 0``, ``ρ(X) < 1``.
 
     The norm ``||(I - X_C)^{-1}||_inf`` of each component is appended to
@@ -115,20 +117,29 @@ def _trace(X: sp.csr_array, weights: np.ndarray | None = None, growths: list | N
 # ---------------------------------------------------------------- convergence
 
 
-def _exact_entries(Pc: sp.csr_array, hadamard: bool) -> list[list[tuple[int, Fraction]]]:
+def _exact_entries(
+    Pc: sp.csr_array, hadamard: bool
+) -> list[list[tuple[int, Fraction]]]:
     """Rows of ``Pc`` (or of ``Pc ⊙ Pc``, squared exactly) as lists of ``(column, Fraction)``."""
     rows = []
     for i in range(Pc.shape[0]):
         lo, hi = Pc.indptr[i], Pc.indptr[i + 1]
-        rows.append([(int(j), Fraction(float(a)) ** 2 if hadamard else Fraction(float(a)))
-                     for a, j in zip(Pc.data[lo:hi], Pc.indices[lo:hi], strict=True)])
+        rows.append(
+            [
+                (int(j), Fraction(float(a)) ** 2 if hadamard else Fraction(float(a)))
+                for a, j in zip(Pc.data[lo:hi], Pc.indices[lo:hi], strict=True)
+            ]
+        )
     return rows
 
 
 def _exact_row_ratios(rows: list, x: np.ndarray) -> tuple[Fraction, Fraction]:
     """Exact ``(min_i, max_i)`` of ``(X x)_i / x_i`` for exact rows of ``X`` and a positive float vector ``x``."""
     xs = [Fraction(float(v)) for v in x]
-    ratios = [sum((a * xs[j] for j, a in row), Fraction(0)) / xs[i] for i, row in enumerate(rows)]
+    ratios = [
+        sum((a * xs[j] for j, a in row), Fraction(0)) / xs[i]
+        for i, row in enumerate(rows)
+    ]
     return min(ratios), max(ratios)
 
 
@@ -145,7 +156,10 @@ def _m_matrix_pivots_positive(rows: list, c: Fraction, squared: bool) -> bool:
         for j, a in row:
             X[i][j] = a
     if squared:
-        Y = [[sum((X[i][k] * X[k][j] for k in range(m)), Fraction(0)) for j in range(m)] for i in range(m)]
+        Y = [
+            [sum((X[i][k] * X[k][j] for k in range(m)), Fraction(0)) for j in range(m)]
+            for i in range(m)
+        ]
     else:
         Y = X
     M = [[(c if i == j else Fraction(0)) - Y[i][j] for j in range(m)] for i in range(m)]
@@ -168,9 +182,17 @@ def _perron_vector(Xc: sp.csr_array) -> np.ndarray:
         x = np.abs(V[:, int(np.argmax(w.real))].real)
     else:
         try:
-            w, V = spla.eigs(Xc.T.astype(np.float64), k=1, which="LR", v0=np.full(m, 1.0 / np.sqrt(m)), maxiter=20 * m)
+            w, V = spla.eigs(
+                Xc.T.astype(np.float64),
+                k=1,
+                which="LR",
+                v0=np.full(m, 1.0 / np.sqrt(m)),
+                maxiter=20 * m,
+            )
             x = np.abs(V[:, 0].real)
-        except spla.ArpackError:  # no convergence: the bracket from the all-ones vector is still valid
+        except (
+            spla.ArpackError
+        ):  # no convergence: the bracket from the all-ones vector is still valid
             x = np.ones(m)
     if not np.all(np.isfinite(x)) or x.max() <= 0:
         x = np.ones(m)
@@ -181,13 +203,17 @@ def _perron_vector(Xc: sp.csr_array) -> np.ndarray:
 def _component_below(Pc: sp.csr_array, c: Fraction, hadamard: bool) -> bool:
     """Exactly whether ``ρ(Pc)² < c`` (or ``ρ(Pc ⊙ Pc) < c`` with ``hadamard``) for an irreducible block."""
     m = Pc.shape[0]
-    if np.all(np.diff(Pc.indptr) == 1):  # a simple cycle: ρ(Pc)^m and ρ(Pc ⊙ Pc)^m are Π p and Π p²
+    if np.all(
+        np.diff(Pc.indptr) == 1
+    ):  # a simple cycle: ρ(Pc)^m and ρ(Pc ⊙ Pc)^m are Π p and Π p²
         product = Fraction(1)
         for a in Pc.data:
             product *= Fraction(float(a))
         return product * product < c**m
     rows = _exact_entries(Pc, hadamard)
-    lo, hi = _exact_row_ratios(rows, _perron_vector(Pc.multiply(Pc).tocsr() if hadamard else Pc))
+    lo, hi = _exact_row_ratios(
+        rows, _perron_vector(Pc.multiply(Pc).tocsr() if hadamard else Pc)
+    )
     grow = (lambda r: r) if hadamard else (lambda r: r * r)
     if grow(hi) < c:
         return True
@@ -195,7 +221,11 @@ def _component_below(Pc: sp.csr_array, c: Fraction, hadamard: bool) -> bool:
         return False
     if m <= EXACT_PIVOT_LIMIT:
         return _m_matrix_pivots_positive(rows, c, squared=not hadamard)
-    what = "ρ(P_C ⊙ P_C) is within rounding of ζn" if hadamard else "ρ(P_C) is within rounding of sqrt(ζn)"
+    what = (
+        "ρ(P_C ⊙ P_C) is within rounding of ζn"
+        if hadamard
+        else "ρ(P_C) is within rounding of sqrt(ζn)"
+    )
     raise ValueError(
         f"P has a strongly connected component of {m} tokens whose {what} = {c}; whether the series "
         f"converges cannot be decided exactly at this size (the exact test is limited to {EXACT_PIVOT_LIMIT} tokens)"
@@ -212,13 +242,18 @@ def series_converges(chain, hadamard: bool = False) -> bool:
     c = chain.zeta_n
     if c > 1:
         return True  # ρ(P_C)² and ρ(P_C ⊙ P_C) are at most (1 + ROW_SUM_TOLERANCE)² < 1 + 1/n <= ζn
-    return all(_component_below(_block(chain.graph, idx), c, hadamard) for idx in chain.cyclic_components)
+    return all(
+        _component_below(_block(chain.graph, idx), c, hadamard)
+        for idx in chain.cyclic_components
+    )
 
 
 # ---------------------------------------------------------------- the two forms
 
 
-def _printed(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list) -> float:
+def _printed(
+    G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list
+) -> float:
     """``½ Tr(C (I - C)^{-1})`` with ``C`` the double cover of ``P / sqrt(ζn)``, per component of ``P``."""
     s = 1.0 / math.sqrt(c)
     total = 0.0
@@ -244,11 +279,15 @@ def _resolvent_diagonal(Pc: sp.csr_array, z: complex) -> np.ndarray:
     m = Pc.shape[0]
     if m <= _sparse_rate.DENSE_COMPONENT_LIMIT:
         Xd = X.toarray()
-        return np.einsum("ij,ji->i", Xd, _sparse_rate.inverse(np.asfortranarray(np.eye(m) - Xd)))
+        return np.einsum(
+            "ij,ji->i", Xd, _sparse_rate.inverse(np.asfortranarray(np.eye(m) - Xd))
+        )
     return _sparse_rate.selected_diagonal(X)
 
 
-def _parseval_nodes(G: sp.csr_array, comps: list[np.ndarray], c: float) -> tuple[int, float]:
+def _parseval_nodes(
+    G: sp.csr_array, comps: list[np.ndarray], c: float
+) -> tuple[int, float]:
     """Nodes N of the trapezoidal rule and the bound on its aliasing error, for the corrected form.
 
     With ``f_ik = (P^k)_ii`` in [0, 1] and ``r = (ζn)^{-1/2}``, the N-point rule
@@ -279,7 +318,9 @@ def _parseval_nodes(G: sp.csr_array, comps: list[np.ndarray], c: float) -> tuple
     return N, 2.0 * r**N / (1.0 - r**N) * scale
 
 
-def _corrected_parseval(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list) -> float:
+def _corrected_parseval(
+    G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list
+) -> float:
     """``Σ_k Σ_i f_ik² r^{2k} = (1/2π) ∫ Σ_i |F_i(r e^{iθ})|² dθ`` by the trapezoidal rule (Parseval).
 
     ``F_i(z) = Σ_k (P^k)_ii z^k = [zP (I - zP)^{-1}]_ii``. The rule overestimates
@@ -304,7 +345,9 @@ def _corrected_parseval(G: sp.csr_array, comps: list[np.ndarray], c: float, grow
     return total / N
 
 
-def _corrected(G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list) -> float:
+def _corrected(
+    G: sp.csr_array, comps: list[np.ndarray], c: float, growths: list
+) -> float:
     """The corrected ARP: the pair chain for small components, the Parseval route for large ones."""
     total = 0.0
     large = []
@@ -344,7 +387,11 @@ def closed_form(chain, form: str) -> float:
         value = float(_printed(G, comps, G.nnz / n, growths))
     else:
         value = float(_corrected(G, comps, G.nnz / n, growths))
-    worst = math.nan if any(math.isnan(g) for g in growths) else max(growths, default=0.0)
+    worst = (
+        math.nan if any(math.isnan(g) for g in growths) else max(growths, default=0.0)
+    )
     # NaN (no correct digit) counts as ill-conditioned; stacklevel 4: the caller of average_repetition_probability
-    _sparse_rate.warn_conditioning("average repetition probability: the series is close to diverging", worst, 4)
+    _sparse_rate.warn_conditioning(
+        "average repetition probability: the series is close to diverging", worst, 4
+    )
     return value

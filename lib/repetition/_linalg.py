@@ -93,7 +93,7 @@ def strong_cyclic_components(G: sp.csr_array) -> list[np.ndarray]:
     keep = np.flatnonzero((sizes >= 2) | loop_labels)
     order = np.argsort(labels, kind="stable")
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    comps = [np.sort(order[starts[c]:starts[c + 1]]).astype(np.int64) for c in keep]
+    comps = [np.sort(order[starts[c] : starts[c + 1]]).astype(np.int64) for c in keep]
     comps.sort(key=lambda c: (-c.size, int(c[0])))
     return comps
 
@@ -101,7 +101,9 @@ def strong_cyclic_components(G: sp.csr_array) -> list[np.ndarray]:
 def cyclic_components_of(X) -> list[np.ndarray]:
     """:func:`strong_cyclic_components` of the graph of ``X``; a dense ``X`` with no zero entry is one component."""
     if not sp.issparse(X) and X.size and float(X.min()) > 0.0:
-        return [np.arange(X.shape[0], dtype=np.int64)]  # complete graph with self-loops (no n^2 sparse copy)
+        return [
+            np.arange(X.shape[0], dtype=np.int64)
+        ]  # complete graph with self-loops (no n^2 sparse copy)
     return strong_cyclic_components(graph(X))
 
 
@@ -125,8 +127,13 @@ def reach(G: sp.csr_array, sources: np.ndarray) -> np.ndarray:
     if sources.size == 0:
         return mask
     # one breadth-first search from a super-source n with an edge to every source
-    rows = np.concatenate([np.repeat(np.arange(n), np.diff(G.indptr)), np.full(sources.size, n)])
-    H = sp.csr_array((np.ones(rows.size), (rows, np.concatenate([G.indices, sources]))), shape=(n + 1, n + 1))
+    rows = np.concatenate(
+        [np.repeat(np.arange(n), np.diff(G.indptr)), np.full(sources.size, n)]
+    )
+    H = sp.csr_array(
+        (np.ones(rows.size), (rows, np.concatenate([G.indices, sources]))),
+        shape=(n + 1, n + 1),
+    )
     order = breadth_first_order(H, n, directed=True, return_predecessors=False)
     mask[order[order < n]] = True
     return mask
@@ -146,7 +153,9 @@ def rows_without_end_mass(G: sp.csr_array) -> np.ndarray:
     slack = (counts + 1) * np.finfo(float).eps * np.maximum(sums, 1.0)
     out = sums > 1.0 + slack
     for i in np.flatnonzero(np.abs(sums - 1.0) <= slack):
-        out[i] = math.fsum(G.data[G.indptr[i]:G.indptr[i + 1]].tolist() + [-1.0]) >= 0.0
+        out[i] = (
+            math.fsum(G.data[G.indptr[i] : G.indptr[i + 1]].tolist() + [-1.0]) >= 0.0
+        )
     return out
 
 
@@ -159,7 +168,12 @@ def end_probabilities(G: sp.csr_array) -> np.ndarray:
     """
     data = G.data.tolist()
     ptr = G.indptr.tolist()
-    return np.array([max(0.0, -math.fsum(data[ptr[i]:ptr[i + 1]] + [-1.0])) for i in range(G.shape[0])])
+    return np.array(
+        [
+            max(0.0, -math.fsum(data[ptr[i] : ptr[i + 1]] + [-1.0]))
+            for i in range(G.shape[0])
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -214,13 +228,29 @@ def _sparse_perron(Xc, lo: float, hi: float) -> float:
     v0 = np.full(m, 1.0 / np.sqrt(m))
     failures = []
     try:
-        lam = spla.eigs(X, k=1, which="LR", v0=v0, tol=1e-13, maxiter=ARPACK_RESTARTS, return_eigenvectors=False)
+        lam = spla.eigs(
+            X,
+            k=1,
+            which="LR",
+            v0=v0,
+            tol=1e-13,
+            maxiter=ARPACK_RESTARTS,
+            return_eigenvectors=False,
+        )
         return float(lam[0].real)
     except (spla.ArpackError, ValueError, RuntimeError) as exc:
         failures.append(f"largest real part: {type(exc).__name__}")
     if hi > lo:
         try:
-            lam = spla.eigs(X, k=1, sigma=hi, which="LM", v0=v0, maxiter=ARPACK_RESTARTS, return_eigenvectors=False)
+            lam = spla.eigs(
+                X,
+                k=1,
+                sigma=hi,
+                which="LM",
+                v0=v0,
+                maxiter=ARPACK_RESTARTS,
+                return_eigenvectors=False,
+            )
             return float(lam[0].real)
         except (spla.ArpackError, ValueError, RuntimeError) as exc:
             failures.append(f"shift-invert at {hi!r}: {type(exc).__name__}")
@@ -253,10 +283,17 @@ def perron_root(Xc) -> float:
         G = graph(Xc)
         if np.all(np.diff(G.indptr) == 1):
             if np.all(G.data == G.data[0]):
-                return float(G.data[0])  # a simple cycle of equal weights w: ρ = w exactly
-            if m > DENSE_EIG_LIMIT:  # ρ^m = Π w: the geometric mean, without an eigensolver
+                return float(
+                    G.data[0]
+                )  # a simple cycle of equal weights w: ρ = w exactly
+            if (
+                m > DENSE_EIG_LIMIT
+            ):  # ρ^m = Π w: the geometric mean, without an eigensolver
                 w = G.data
-                return min(max(float(np.exp(np.mean(np.log(w)))), float(w.min())), float(w.max()))
+                return min(
+                    max(float(np.exp(np.mean(np.log(w)))), float(w.min())),
+                    float(w.max()),
+                )
     else:
         nz = Xc != 0
         if np.all(nz.sum(axis=1) == 1):
@@ -264,7 +301,10 @@ def perron_root(Xc) -> float:
             if np.all(w == w[0]):
                 return float(w[0])
             if m > DENSE_EIG_LIMIT:
-                return min(max(float(np.exp(np.mean(np.log(w)))), float(w.min())), float(w.max()))
+                return min(
+                    max(float(np.exp(np.mean(np.log(w)))), float(w.min())),
+                    float(w.max()),
+                )
     # Perron-Frobenius: the root of an irreducible nonnegative block lies between its smallest and
     # largest row sum; an eigensolver's last-bit error outside that interval is removed (a cycle of
     # ones with tiny extra entries has row sums that round to 1, and ρ is 1 to rounding).
@@ -316,6 +356,7 @@ def diag_of_product(X: np.ndarray, Y: np.ndarray, block: int = 256) -> np.ndarra
 
 #: Columns of the dense operand per call of :func:`sparse_times_dense` (a block of n x 64 doubles stays in cache).
 PRODUCT_COLUMNS = 64
+
 
 def sparse_times_dense(X: sp.csr_array, D: np.ndarray) -> np.ndarray:
     """``X @ D`` for a CSR ``X`` and a dense ``D``, by blocks of :data:`PRODUCT_COLUMNS` columns of ``D``.
@@ -476,7 +517,9 @@ def _to_python_ints(parts: list[tuple[int, np.ndarray]], n: int) -> np.ndarray:
     """Sum ``values << shift`` over ``parts`` in Python ints (each int64 part is below 2^63)."""
     total = [0] * n
     for shift, values in parts:
-        total = [t + (int(v) << shift) for t, v in zip(total, values.tolist(), strict=True)]
+        total = [
+            t + (int(v) << shift) for t, v in zip(total, values.tolist(), strict=True)
+        ]
     out = np.empty(n, dtype=object)
     out[:] = total
     return out
@@ -500,7 +543,10 @@ def support_power_diagonals(Bs: sp.csr_array, K: int) -> list[np.ndarray]:
     Bf = Bs.astype(np.float64)
     powers = [[Bs.toarray()]]
     for _ in range(h - 1):
-        if len(powers[-1]) == 1 and _bits(powers[-1], W) + max(degree, 1).bit_length() <= 52:
+        if (
+            len(powers[-1]) == 1
+            and _bits(powers[-1], W) + max(degree, 1).bit_length() <= 52
+        ):
             # Every value stays below 2^52: the float64 product is exact (and faster than int64).
             product = sparse_times_dense(Bf, powers[-1][0].astype(np.float64))
             powers.append([product.astype(np.int64)])
@@ -523,14 +569,21 @@ def support_power_diagonals(Bs: sp.csr_array, K: int) -> list[np.ndarray]:
             parts = [(s * W, np.diagonal(limb)) for s, limb in enumerate(powers[k - 1])]
         elif k == h + 1:
             # Pair with B itself (sparse, 0/1): row sums stay below degree * 2^W.
-            parts = [(s * W, np.asarray(Bs.multiply(limb.T).sum(axis=1)).ravel()) for s, limb in enumerate(powers[h - 1])]
+            parts = [
+                (s * W, np.asarray(Bs.multiply(limb.T).sum(axis=1)).ravel())
+                for s, limb in enumerate(powers[h - 1])
+            ]
         else:
             x, y = powers[h - 1], powers[k - h - 1]
             by = _bits(y, W)
             wy = max(1, min(by, budget // 2))
             wx = max(1, budget - wy)
             ys = list(_pieces(y, W, wy))
-            parts = [(sx + sy, diag_of_product(px, py)) for sx, px in _pieces(x, W, wx) for sy, py in ys]
+            parts = [
+                (sx + sy, diag_of_product(px, py))
+                for sx, px in _pieces(x, W, wx)
+                for sy, py in ys
+            ]
         out.append(_to_python_ints(parts, n))
     return out
 

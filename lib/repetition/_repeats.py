@@ -1,7 +1,7 @@
 """Immediate repeats in token sequences: the definition, and counting them fast (private module).
 
 An *immediate repeat of length k at position t* of a sequence ``y`` (book,
-Chapter 1, definition ``def-repeated-subsequence``) is a segment
+:numref:`Chapter %s <bigram-setup>`, :prf:ref:`def-repeated-subsequence`) is a segment
 ``y_t ... y_{t+2k}`` that reads ``w_1 ... w_k w_1 ... w_k w_1``, i.e.
 ``y_{t+k+j} = y_{t+j}`` for ``j = 0..k``. :func:`repeat_at` is that
 definition, vectorised over many sequences at one ``(t, k)``
@@ -29,7 +29,7 @@ def repeat_at(Y: np.ndarray, t: int, k: int) -> np.ndarray:
     that has a repeat (a segment that ends stays ended), so padding never
     creates a false event.
     """
-    return np.all(Y[:, t + k:t + 2 * k + 1] == Y[:, t:t + k + 1], axis=1)
+    return np.all(Y[:, t + k : t + 2 * k + 1] == Y[:, t : t + k + 1], axis=1)
 
 
 #: Equal bigrams are the candidates while they number at most this many per token; beyond that
@@ -56,7 +56,9 @@ class _EqualGrams:
         new = np.ones(self.p.size, dtype=bool)
         new[1:] = k[1:] != k[:-1]
         group_end = np.append(np.flatnonzero(new)[1:], self.p.size)
-        self.later = group_end[np.cumsum(new) - 1] - np.arange(self.p.size) - 1  # equal keys after this one
+        self.later = (
+            group_end[np.cumsum(new) - 1] - np.arange(self.p.size) - 1
+        )  # equal keys after this one
         self.cum = np.concatenate([[0], np.cumsum(self.later)])
         self.count = int(self.cum[-1])
 
@@ -64,16 +66,26 @@ class _EqualGrams:
         p, later, cum = self.p, self.later, self.cum
         i0 = 0
         while i0 < p.size:
-            i1 = min(max(int(np.searchsorted(cum, cum[i0] + (1 << 22), side="right")) - 1, i0 + 1), p.size)
+            i1 = min(
+                max(
+                    int(np.searchsorted(cum, cum[i0] + (1 << 22), side="right")) - 1,
+                    i0 + 1,
+                ),
+                p.size,
+            )
             counts = later[i0:i1]
             first = np.repeat(np.arange(i0, i1), counts)
             if first.size:
-                step = np.arange(first.size) - np.repeat(cum[i0:i1] - cum[i0], counts) + 1
+                step = (
+                    np.arange(first.size) - np.repeat(cum[i0:i1] - cum[i0], counts) + 1
+                )
                 yield p[first], p[first + step]
             i0 = i1
 
 
-def _gram_key(y: np.ndarray, pos: np.ndarray, q: int, V: int, seq: np.ndarray, last: np.ndarray) -> np.ndarray:
+def _gram_key(
+    y: np.ndarray, pos: np.ndarray, q: int, V: int, seq: np.ndarray, last: np.ndarray
+) -> np.ndarray:
     """One int64 per position: equal exactly when the sequence and the q-gram starting there are equal.
 
     The q tokens are packed in base V when that fits in int64 (small
@@ -89,7 +101,9 @@ def _gram_key(y: np.ndarray, pos: np.ndarray, q: int, V: int, seq: np.ndarray, l
     return _ranked_gram_key(y, pos, q, seq, last)
 
 
-def _ranked_gram_key(y: np.ndarray, pos: np.ndarray, q: int, seq: np.ndarray, last: np.ndarray) -> np.ndarray:
+def _ranked_gram_key(
+    y: np.ndarray, pos: np.ndarray, q: int, seq: np.ndarray, last: np.ndarray
+) -> np.ndarray:
     """:func:`_gram_key` by prefix doubling (``q`` a power of 2), for alphabets too large to pack."""
     index = np.arange(y.size)
     rank = y.copy()  # rank[p]: rank of the w-gram at p, where it fits in its sequence
@@ -129,14 +143,18 @@ def _chains(key: np.ndarray, q: int, size: int, seq: np.ndarray):
     chain_start = np.ones(key.size, dtype=bool)
     chain_start[1:] = key[1:] != key[:-1] + 1
     starts = np.flatnonzero(chain_start)
-    run = np.diff(np.append(starts, key.size)) + q - 1  # c consecutive pairs: a run of c + q - 1 matches
+    run = (
+        np.diff(np.append(starts, key.size)) + q - 1
+    )  # c consecutive pairs: a run of c + q - 1 matches
     k, s0 = np.divmod(key[starts], size)
     events = run - k
     keep = events > 0
     return seq[s0[keep]], k[keep], events[keep]
 
 
-def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _repeat_runs(
+    y: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The events ``(t, k)`` of a batch of sequences, grouped: ``(sequence, k, number of events)`` arrays.
 
     An event at position ``t`` of length ``k`` is a window of ``k + 1``
@@ -164,7 +182,9 @@ def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nda
     if pos.size < 2:
         return empty, empty, empty
     if y.min() < 0 or y.max() >= y.size:
-        y = np.unique(y, return_inverse=True)[1].ravel().astype(np.int64)  # ids 0..V-1, V <= y.size
+        y = (
+            np.unique(y, return_inverse=True)[1].ravel().astype(np.int64)
+        )  # ids 0..V-1, V <= y.size
     V = int(y.max()) + 1
     grams = _EqualGrams(_gram_key(y, pos, 2, V, seq, last), pos)
     if grams.count <= _PAIRS_PER_TOKEN * y.size:
@@ -177,7 +197,9 @@ def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nda
         match = np.zeros(y.size + 2, dtype=bool)
         ok = index >= start_of + k
         match[1:-1][ok] = y[ok] == y[index[ok] - k]
-        edges = np.flatnonzero(match[1:] != match[:-1])  # run starts and (one past) ends, alternating
+        edges = np.flatnonzero(
+            match[1:] != match[:-1]
+        )  # run starts and (one past) ends, alternating
         run_start, run_end = edges[0::2], edges[1::2]
         events = run_end - run_start - k
         keep = events > 0
@@ -185,16 +207,25 @@ def _repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nda
         out_k.append(np.full(int(keep.sum()), k, dtype=np.int64))
         out_events.append(events[keep])
     pos = np.flatnonzero(index + q - 1 <= last)
-    chained = _chains(_pair_keys(_EqualGrams(_gram_key(y, pos, q, V, seq, last), pos), y.size, q - 1), q, y.size, seq)
-    return tuple(np.concatenate([np.concatenate(x) if x else empty, c]).astype(np.int64)
-                 for x, c in zip((out_seq, out_k, out_events), chained, strict=True))
+    chained = _chains(
+        _pair_keys(_EqualGrams(_gram_key(y, pos, q, V, seq, last), pos), y.size, q - 1),
+        q,
+        y.size,
+        seq,
+    )
+    return tuple(
+        np.concatenate([np.concatenate(x) if x else empty, c]).astype(np.int64)
+        for x, c in zip((out_seq, out_k, out_events), chained, strict=True)
+    )
 
 
 #: Sequences are counted in batches of about this many tokens (bounded memory, whole sequences).
 _BATCH_TOKENS = 4_000_000
 
 
-def repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def repeat_runs(
+    y: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The events of many sequences, grouped: ``(sequence, k, number of events)`` int64 arrays.
 
     ``y`` holds the sequences one after another (int64 ids), sequence ``s``
@@ -203,12 +234,22 @@ def repeat_runs(y: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndar
     memory is bounded by the batch, not by the text.
     """
     m = offsets.size - 1
-    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(0, offsets[-1], _BATCH_TOKENS),
-                                                          side="right") - 1, [m]]))
+    cuts = np.unique(
+        np.concatenate(
+            [
+                [0],
+                np.searchsorted(
+                    offsets, np.arange(0, offsets[-1], _BATCH_TOKENS), side="right"
+                )
+                - 1,
+                [m],
+            ]
+        )
+    )
     parts = []
     for a, b in zip(cuts[:-1], cuts[1:], strict=True):
         lo = offsets[a]
-        seq, k, events = _repeat_runs(y[lo:offsets[b]], offsets[a:b + 1] - lo)
+        seq, k, events = _repeat_runs(y[lo : offsets[b]], offsets[a : b + 1] - lo)
         parts.append((seq + a, k, events))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)

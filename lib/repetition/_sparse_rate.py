@@ -2,12 +2,12 @@
 
 The repetition rate is ``R = -d/dt log det(I - tA)`` at ``t = 1``. Gaussian
 elimination of ``I - tA`` can carry that derivative along: eliminating a set of
-pairwise non-adjacent vertices ``I`` (a diagonal pivot block) leaves the Schur
+pairwise non-adjacent vertices ``J`` (a diagonal pivot block) leaves the Schur
 complement ``I - Ã(t)`` on the remaining vertices ``K`` with
 
-    Ã = A_KK + A_KI Q A_IK,   Q = diag(1 / (1 - a_ii)),
+    Ã = A_KK + A_KJ Q A_JK,   Q = diag(1 / (1 - a_jj)),
 
-and adds ``Σ_I a'_ii / (1 - a_ii)`` to ``R`` (the derivative of ``-log`` of
+and adds ``Σ_J a'_jj / (1 - a_jj)`` to ``R`` (the derivative of ``-log`` of
 the pivots). Each entry of ``Ã(t)`` is a power series in ``t`` with
 nonnegative coefficients (walks through eliminated vertices), so both ``Ã``
 and its derivative ``D = dÃ/dt`` are nonnegative and every update is a sum of
@@ -20,7 +20,7 @@ fill in is a dense block handled by LAPACK (``_dense_trace``). ``I - A`` is a
 nonsingular M-matrix (``A >= 0``, ``ρ(A) < 1``), and every Schur complement of
 a nonsingular M-matrix is again a nonsingular M-matrix, so every pivot
 ``1 - ã_ii`` stays positive and elimination needs no row exchanges (book,
-Chapter 10, theorem ``thm-scale-elimination``).
+:numref:`Chapter %s <chapter-word-scale>`, :prf:ref:`thm-scale-elimination`).
 
 The same elimination serves three more jobs (:func:`eliminate`):
 
@@ -65,7 +65,9 @@ def _row_blocks(m: int, size: int = 512):
         yield slice(start, min(m, start + size))
 
 
-def _triangle_row_sums(X: np.ndarray, Y: np.ndarray, lower: bool, size: int = 512) -> np.ndarray:
+def _triangle_row_sums(
+    X: np.ndarray, Y: np.ndarray, lower: bool, size: int = 512
+) -> np.ndarray:
     """``s_i = Σ_{k<i} X_ik Y_ki`` (``lower``) or ``Σ_{k>i} X_ik Y_ki``, for square Fortran-ordered X, Y.
 
     Works on column blocks of ``Xᵀ`` (contiguous for Fortran order) and touches only the needed triangle.
@@ -77,12 +79,20 @@ def _triangle_row_sums(X: np.ndarray, Y: np.ndarray, lower: bool, size: int = 51
         stop = min(m, start + size)
         if lower:  # rows i in [start, stop), columns k < i
             if start:
-                out[start:stop] += np.einsum("ki,ki->i", XT[:start, start:stop], Y[:start, start:stop])
-            out[start:stop] += np.tril(X[start:stop, start:stop] * Y[start:stop, start:stop].T, -1).sum(axis=1)
+                out[start:stop] += np.einsum(
+                    "ki,ki->i", XT[:start, start:stop], Y[:start, start:stop]
+                )
+            out[start:stop] += np.tril(
+                X[start:stop, start:stop] * Y[start:stop, start:stop].T, -1
+            ).sum(axis=1)
         else:  # rows i in [start, stop), columns k > i
             if stop < m:
-                out[start:stop] += np.einsum("ki,ki->i", XT[stop:, start:stop], Y[stop:, start:stop])
-            out[start:stop] += np.triu(X[start:stop, start:stop] * Y[start:stop, start:stop].T, 1).sum(axis=1)
+                out[start:stop] += np.einsum(
+                    "ki,ki->i", XT[stop:, start:stop], Y[stop:, start:stop]
+                )
+            out[start:stop] += np.triu(
+                X[start:stop, start:stop] * Y[start:stop, start:stop].T, 1
+            ).sum(axis=1)
     return out
 
 
@@ -93,7 +103,9 @@ class _LUParts(NamedTuple):
     y: np.ndarray | None  # (I - A)^{-T} c
 
 
-def _dense_lu_parts(A: np.ndarray, b: np.ndarray | None, c: np.ndarray | None = None) -> _LUParts | None:
+def _dense_lu_parts(
+    A: np.ndarray, b: np.ndarray | None, c: np.ndarray | None = None
+) -> _LUParts | None:
     """:func:`_dense_trace_lu` with the per-vertex values ``N_ii - 1`` and an optional left solve."""
     m = A.shape[0]
     X = np.negative(A.T)  # I - Aᵀ, built Fortran-ordered: getrf works on it in place
@@ -116,11 +128,17 @@ def _dense_lu_parts(A: np.ndarray, b: np.ndarray | None, c: np.ndarray | None = 
     x = blas.dtrmv(Li, blas.dtrmv(Ui, rhs, lower=0, trans=1), lower=1, trans=1, diag=1)
     y = None
     if c is not None:  # (I - A)^{-T} c = U^{-1} L^{-1} c
-        y = blas.dtrmv(Ui, blas.dtrmv(Li, np.asarray(c, dtype=np.float64), lower=1, diag=1), lower=0)
+        y = blas.dtrmv(
+            Ui,
+            blas.dtrmv(Li, np.asarray(c, dtype=np.float64), lower=1, diag=1),
+            lower=0,
+        )
     return _LUParts(value, head + tail, x, y)
 
 
-def _dense_trace_lu(A: np.ndarray, b: np.ndarray | None) -> tuple[float, np.ndarray] | None:
+def _dense_trace_lu(
+    A: np.ndarray, b: np.ndarray | None
+) -> tuple[float, np.ndarray] | None:
     """``(Tr(A (I - A)^{-1}), (I - A)^{-1} b)`` from one LU and two triangular inverses (about 2 LUs of work).
 
     ``R = Tr(N) - m`` with ``N = (I - A)^{-1}``, assembled without the
@@ -144,7 +162,9 @@ def _dense_trace_lu(A: np.ndarray, b: np.ndarray | None) -> tuple[float, np.ndar
     return None if parts is None else (parts.value, parts.x)
 
 
-def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+def _dense_trace(
+    At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """``(Tr((I - At)^{-1} D), (I - At)^{-1} b)`` for dense ``At, D >= 0``; ``D = At``, ``b = 1`` if None.
 
     For ``D = At`` (the repetition rate itself), :func:`_dense_trace_lu`:
@@ -158,8 +178,13 @@ def _dense_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | No
     return value, x
 
 
-def _dense_solve_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarray | None = None,
-                       c: np.ndarray | None = None, weights: np.ndarray | None = None):
+def _dense_solve_trace(
+    At: np.ndarray,
+    D: np.ndarray | None = None,
+    b: np.ndarray | None = None,
+    c: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+):
     """:func:`_dense_trace`, with a left solve ``y = (I - At)^{-T} c`` and a weighted direction.
 
     ``weights`` (only with ``D`` None) stands for ``D = diag(w) At``: the
@@ -176,7 +201,11 @@ def _dense_solve_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarra
             return float(np.dot(weights, fast.diag)), fast.x, fast.y
     M = np.array(At, dtype=np.float64, order="C", copy=True if D is None else None)
     if D is None:
-        D = At if weights is None else np.asarray(weights, dtype=np.float64)[:, None] * At
+        D = (
+            At
+            if weights is None
+            else np.asarray(weights, dtype=np.float64)[:, None] * At
+        )
     np.negative(M, out=M)
     M[np.diag_indices(m)] += 1.0
     N = inverse(M.T).T  # in place on the Fortran-ordered view M.T; its transpose is N
@@ -188,16 +217,22 @@ def _dense_solve_trace(At: np.ndarray, D: np.ndarray | None = None, b: np.ndarra
     return value, N @ rhs, y
 
 
-def _dense_solve(At: np.ndarray, b: np.ndarray, c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _dense_solve(
+    At: np.ndarray, b: np.ndarray, c: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """``x = (I - At)^{-1} b`` and ``y = (I - At)^{-T} c`` from one LU with partial pivoting (no derivative)."""
     m = At.shape[0]
     M = np.empty((m, m), order="F")  # I - At, Fortran-ordered: factorised in place
     np.negative(At, out=M)
     M[np.diag_indices(m)] += 1.0
     lu, piv = lu_factor(M)
-    getrs, = lapack.get_lapack_funcs(("getrs",), (lu,))
+    (getrs,) = lapack.get_lapack_funcs(("getrs",), (lu,))
     x, _ = getrs(lu, piv, np.asarray(b, dtype=np.float64))
-    y = None if c is None else getrs(lu, piv, np.asarray(c, dtype=np.float64), trans=1)[0]
+    y = (
+        None
+        if c is None
+        else getrs(lu, piv, np.asarray(c, dtype=np.float64), trans=1)[0]
+    )
     return x, y
 
 
@@ -210,12 +245,14 @@ def lu_factor(M: np.ndarray):
     floating point, which for a nonsingular M-matrix means a spectral radius
     within rounding of 1) raises ``FloatingPointError`` with that explanation.
     """
-    getrf, = lapack.get_lapack_funcs(("getrf",), (M,))
+    (getrf,) = lapack.get_lapack_funcs(("getrf",), (M,))
     lu, piv, info = getrf(M, overwrite_a=1)
     if info > 0:
         raise FloatingPointError(
             "I - X is singular in floating point (pivot {} is exactly 0): the spectral radius of X is "
-            "within rounding of 1, so the resolvent cannot be computed in double precision".format(info)
+            "within rounding of 1, so the resolvent cannot be computed in double precision".format(
+                info
+            )
         )
     return lu, piv
 
@@ -241,7 +278,9 @@ def ill_conditioned(growth: float) -> float | None:
     warn with their own message.
     """
     condition = 2.0 * growth
-    return condition if not condition * np.finfo(float).eps <= ACCURACY else None  # NaN counts as ill-conditioned
+    return (
+        condition if not condition * np.finfo(float).eps <= ACCURACY else None
+    )  # NaN counts as ill-conditioned
 
 
 def warn_conditioning(what: str, growth: float, stacklevel: int = 3) -> None:
@@ -275,8 +314,16 @@ def resolvent_trace(Ac, weights: np.ndarray | None = None) -> tuple[float, float
     lets the callers judge the conditioning.
     """
     m = Ac.shape[0]
-    if not sp.issparse(Ac) or m <= DENSE_COMPONENT_LIMIT or (Ac.nnz > 0.05 * m * m and m <= DENSE_MAX):
-        X = Ac.toarray() if sp.issparse(Ac) else np.asarray(Ac, dtype=np.float64, order="C")  # not modified
+    if (
+        not sp.issparse(Ac)
+        or m <= DENSE_COMPONENT_LIMIT
+        or (Ac.nnz > 0.05 * m * m and m <= DENSE_MAX)
+    ):
+        X = (
+            Ac.toarray()
+            if sp.issparse(Ac)
+            else np.asarray(Ac, dtype=np.float64, order="C")
+        )  # not modified
         value, x, _ = _dense_solve_trace(X, None, None, None, weights=weights)
     else:
         value, x, _ = eliminate(sp.csr_array(Ac), weights=weights)
@@ -338,7 +385,9 @@ def sparse_trace(A: sp.csr_array, order: list | None = None) -> tuple[float, flo
     return value, float(np.max(np.abs(x)))
 
 
-def eliminate(A, *, weights=None, trace: bool = True, b=None, c=None, order: list | None = None):
+def eliminate(
+    A, *, weights=None, trace: bool = True, b=None, c=None, order: list | None = None
+):
     """Block elimination of ``I - A`` (sparse ``A >= 0``, ``ρ(A) < 1``): a trace and two solves at once.
 
     Parameters
@@ -382,57 +431,72 @@ def eliminate(A, *, weights=None, trace: bool = True, b=None, c=None, order: lis
         r = At.shape[0]
         pattern = D if (trace and w is None and D is not None) else At
         chosen, cheapest, mean_row = _independent_cheapest(pattern, rng)
-        if r <= DENSE_MAX and (cheapest > STALL_FRACTION * r or cheapest > STALL_RATIO * max(mean_row, 1.0)):
+        if r <= DENSE_MAX and (
+            cheapest > STALL_FRACTION * r or cheapest > STALL_RATIO * max(mean_row, 1.0)
+        ):
             break  # no sparse structure left to exploit: the dense remainder is faster
-        I = np.flatnonzero(chosen)
+        J = np.flatnonzero(chosen)
         K = np.flatnonzero(~chosen)
         if order is not None:
-            order.extend(alive[I].tolist())
+            order.extend(alive[J].tolist())
         alive = alive[K]
-        a = At.diagonal()[I]
+        a = At.diagonal()[J]
         q = 1.0 / (1.0 - a)
-        AK, AI = At[K], At[I]
-        AKI, AIK = AK[:, I], AI[:, K]
-        Qd = sp.dia_array((q, 0), shape=(I.size, I.size))
+        AK, AI = At[K], At[J]
+        AKI, AIK = AK[:, J], AI[:, K]
+        Qd = sp.dia_array((q, 0), shape=(J.size, J.size))
         if trace:
             if D is None and w is not None:
                 D = sp.csr_array(sp.dia_array((w, 0), shape=(r, r)) @ At)
             Dm = At if D is None else D
-            dp = Dm.diagonal()[I]
+            dp = Dm.diagonal()[J]
             total += float(np.sum(dp * q))
-            DK, DI = Dm[K], Dm[I]
-            Qp = sp.dia_array((dp * q * q, 0), shape=(I.size, I.size))
+            DK, DI = Dm[K], Dm[J]
+            Qp = sp.dia_array((dp * q * q, 0), shape=(J.size, J.size))
         AKIQ = AKI @ Qd
-        stack.append((I, K, q, sp.csr_array(AIK), b[I], None if c is None else (sp.csr_array(AKI), c[I])))
-        b = b[K] + AKIQ @ b[I]
+        stack.append(
+            (
+                J,
+                K,
+                q,
+                sp.csr_array(AIK),
+                b[J],
+                None if c is None else (sp.csr_array(AKI), c[J]),
+            )
+        )
+        b = b[K] + AKIQ @ b[J]
         if c is not None:
-            c = c[K] + AIK.T @ (q * c[I])
+            c = c[K] + AIK.T @ (q * c[J])
         At_new = sp.csr_array(AK[:, K] + AKIQ @ AIK)
         if trace:
-            D = sp.csr_array(DK[:, K] + (DK[:, I] @ Qd + AKI @ Qp) @ AIK + AKIQ @ DI[:, K])
+            D = sp.csr_array(
+                DK[:, K] + (DK[:, J] @ Qd + AKI @ Qp) @ AIK + AKIQ @ DI[:, K]
+            )
         At = At_new
     if order is not None:
         order.extend(alive.tolist())
     if not trace:
         value = None
         x, y = _dense_solve(At.toarray(), b, c)
-    elif w is None and c is None:  # the repetition rate itself, through the function tests can observe
+    elif (
+        w is None and c is None
+    ):  # the repetition rate itself, through the function tests can observe
         y = None
         value, x = _dense_trace(At.toarray(), None if D is None else D.toarray(), b)
     elif D is None:
         value, x, y = _dense_solve_trace(At.toarray(), None, b, c, weights=w)
     else:
         value, x, y = _dense_solve_trace(At.toarray(), D.toarray(), b, c)
-    for I, K, q, AIK, bI, left in reversed(stack):
-        full = np.empty(I.size + K.size)
+    for J, K, q, AIK, bI, left in reversed(stack):
+        full = np.empty(J.size + K.size)
         full[K] = x
-        full[I] = q * (bI + AIK @ x)
+        full[J] = q * (bI + AIK @ x)
         x = full
         if left is not None:
             AKI, cI = left
-            full = np.empty(I.size + K.size)
+            full = np.empty(J.size + K.size)
             full[K] = y
-            full[I] = q * (cI + AKI.T @ y)
+            full[J] = q * (cI + AKI.T @ y)
             y = full
     return (None if value is None else total + value), x, y
 
@@ -440,8 +504,9 @@ def eliminate(A, *, weights=None, trace: bool = True, b=None, c=None, order: lis
 def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """``out[j] = Σ values[index == j]`` (real or complex), by ``numpy.bincount``."""
     if np.iscomplexobj(values):
-        return np.bincount(index, weights=values.real, minlength=size) + 1j * np.bincount(
-            index, weights=values.imag, minlength=size)
+        return np.bincount(
+            index, weights=values.real, minlength=size
+        ) + 1j * np.bincount(index, weights=values.imag, minlength=size)
     return np.bincount(index, weights=values, minlength=size)
 
 
@@ -481,25 +546,39 @@ def selected_diagonal(X) -> np.ndarray:
     while Xt.shape[0] > DENSE_SWITCH:
         r = Xt.shape[0]
         chosen, cheapest, mean_row = _independent_cheapest(Xt, rng)
-        if r <= DENSE_MAX and (cheapest > STALL_FRACTION * r or cheapest > STALL_RATIO * max(mean_row, 1.0)):
+        if r <= DENSE_MAX and (
+            cheapest > STALL_FRACTION * r or cheapest > STALL_RATIO * max(mean_row, 1.0)
+        ):
             break
-        I = np.flatnonzero(chosen)
+        J = np.flatnonzero(chosen)
         K = np.flatnonzero(~chosen)
-        a = Xt.diagonal()[I]
+        a = Xt.diagonal()[J]
         q = 1.0 / (1.0 - a)
-        XK, XI = Xt[K], Xt[I]
-        XKI, XIK, XKK = sp.csr_array(XK[:, I]), sp.csr_array(XI[:, K]), sp.csr_array(XK[:, K])
+        XK, XI = Xt[K], Xt[J]
+        XKI, XIK, XKK = (
+            sp.csr_array(XK[:, J]),
+            sp.csr_array(XI[:, K]),
+            sp.csr_array(XK[:, K]),
+        )
         XKK.sort_indices()
         rows = np.repeat(np.arange(K.size, dtype=np.int64), np.diff(XKK.indptr))
         # the entries of N_KK this round needs: (k, l) with x_lk != 0, and the diagonal (sorted, may repeat)
-        need = np.sort(np.concatenate([XKK.indices.astype(np.int64) * K.size + rows,
-                                       np.arange(K.size, dtype=np.int64) * (K.size + 1)]))
+        need = np.sort(
+            np.concatenate(
+                [
+                    XKK.indices.astype(np.int64) * K.size + rows,
+                    np.arange(K.size, dtype=np.int64) * (K.size + 1),
+                ]
+            )
+        )
         XIK.sort_indices()
         XKIc = sp.csc_array(XKI)
         XKIc.sort_indices()
-        stack.append((alive[I], I, K, a, q, XIK, XKIc, need))
+        stack.append((alive[J], J, K, a, q, XIK, XKIc, need))
         alive = alive[K]
-        Xt = sp.csr_array(XKK + (XKI @ sp.dia_array((q, 0), shape=(I.size, I.size))) @ XIK)
+        Xt = sp.csr_array(
+            XKK + (XKI @ sp.dia_array((q, 0), shape=(J.size, J.size))) @ XIK
+        )
     Xd = Xt.toarray()
     m = Xd.shape[0]
     Md = np.negative(Xd)
@@ -509,39 +588,53 @@ def selected_diagonal(X) -> np.ndarray:
     d = np.zeros(n, dtype=Xd.dtype)
     for rows in _row_blocks(m):
         d[alive[rows]] = np.einsum("ij,ji->i", Xd[rows, :], Nd[:, rows])
-    keys = np.arange(m * m, dtype=np.int64)  # N of the current round, on the kept pattern: k * size + l
+    keys = np.arange(
+        m * m, dtype=np.int64
+    )  # N of the current round, on the kept pattern: k * size + l
     vals = Nd.ravel()
     del Nd
-    for glob, I, K, a, q, XIK, XKIc, need in reversed(stack):
-        nK, nI = K.size, I.size
+    for glob, J, K, a, q, XIK, XKIc, need in reversed(stack):
+        nK, nI = K.size, J.size
         r = nK + nI
         out_cnt, in_cnt = np.diff(XIK.indptr), np.diff(XKIc.indptr)
-        pairs = out_cnt * in_cnt  # (k, l) with k an out-neighbour and l an in-neighbour of i
+        pairs = (
+            out_cnt * in_cnt
+        )  # (k, l) with k an out-neighbour and l an in-neighbour of i
         ti = np.repeat(np.arange(nI), pairs)
-        w = np.arange(ti.size) - np.repeat(np.concatenate([[0], np.cumsum(pairs)[:-1]]), pairs)
+        w = np.arange(ti.size) - np.repeat(
+            np.concatenate([[0], np.cumsum(pairs)[:-1]]), pairs
+        )
         ic = in_cnt[ti]
         opos = XIK.indptr[ti] + w // ic
         ipos = XKIc.indptr[ti] + w % ic
         want = XIK.indices[opos].astype(np.int64) * nK + XKIc.indices[ipos]
         pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
         if want.size and not np.array_equal(keys[pos], want):
-            raise RuntimeError("selected inversion: an entry of the Schur complement cancelled to zero")
+            raise RuntimeError(
+                "selected inversion: an entry of the Schur complement cancelled to zero"
+            )
         Y = vals[pos]  # Ñ[k, l]
         out_i = np.repeat(np.arange(nI), out_cnt)
         in_i = np.repeat(np.arange(nI), in_cnt)
-        n_ki = q[out_i] * _sum_by(opos, Y * XKIc.data[ipos], XIK.data.size)  # N[k, i], k in out(i)
-        n_ik = q[in_i] * _sum_by(ipos, XIK.data[opos] * Y, XKIc.data.size)  # N[i, l], l in in(i)
+        n_ki = q[out_i] * _sum_by(
+            opos, Y * XKIc.data[ipos], XIK.data.size
+        )  # N[k, i], k in out(i)
+        n_ik = q[in_i] * _sum_by(
+            ipos, XIK.data[opos] * Y, XKIc.data.size
+        )  # N[i, l], l in in(i)
         s = _sum_by(out_i, XIK.data * n_ki, nI)
         d[glob] = a * q + q * s
         at = np.minimum(np.searchsorted(need, keys), need.size - 1)
         kept = np.flatnonzero(need[at] == keys)
         kk, ll = np.divmod(keys[kept], nK)
-        keys = np.concatenate([
-            K[kk] * r + K[ll],
-            K[XIK.indices.astype(np.int64)] * r + I[out_i],
-            I[in_i].astype(np.int64) * r + K[XKIc.indices],
-            I.astype(np.int64) * (r + 1),
-        ])
+        keys = np.concatenate(
+            [
+                K[kk] * r + K[ll],
+                K[XIK.indices.astype(np.int64)] * r + J[out_i],
+                J[in_i].astype(np.int64) * r + K[XKIc.indices],
+                J.astype(np.int64) * (r + 1),
+            ]
+        )
         vals = np.concatenate([vals[kept], n_ki, n_ik, q + q * s])
         order = np.argsort(keys, kind="stable")
         keys, vals = keys[order], vals[order]

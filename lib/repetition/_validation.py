@@ -49,7 +49,9 @@ def as_array(values, name: str) -> np.ndarray:
     with no masked entry is read as its data.
     """
     if sp.issparse(values):
-        raise TypeError(f"{name} must be a dense array here, got a sparse {type(values).__name__}")
+        raise TypeError(
+            f"{name} must be a dense array here, got a sparse {type(values).__name__}"
+        )
     if isinstance(values, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(values)
         if mask.any():
@@ -78,10 +80,14 @@ def as_float64(values: np.ndarray, name: str) -> np.ndarray:
     check_dtype(values, name)
     out = values.astype(np.float64, copy=True)
     lossy = (values.dtype.kind == "f" and values.dtype.itemsize > 8) or (
-        values.dtype.kind in "iu" and values.size and int(np.max(np.abs(values.astype(object)))) > 2**53
+        values.dtype.kind in "iu"
+        and values.size
+        and int(np.max(np.abs(values.astype(object)))) > 2**53
     )
     if lossy:
-        same = (out.astype(values.dtype) == values) | (np.isnan(out) & np.isnan(values.astype(np.float64)))
+        same = (out.astype(values.dtype) == values) | (
+            np.isnan(out) & np.isnan(values.astype(np.float64))
+        )
         if not np.all(same):
             where = tuple(int(i) for i in np.argwhere(~same)[0])
             raise ValueError(
@@ -105,8 +111,10 @@ def row_sum_tolerance(dtype, name: str = "P") -> float:
     if dtype.kind != "f" or dtype.itemsize >= 8:
         return ROW_SUM_TOLERANCE
     if dtype.itemsize < 4:
-        raise TypeError(f"{name} has dtype {dtype}, about 3 significant digits, too coarse for transition "
-                        "probabilities; normalise the rows in float32 or float64")
+        raise TypeError(
+            f"{name} has dtype {dtype}, about 3 significant digits, too coarse for transition "
+            "probabilities; normalise the rows in float32 or float64"
+        )
     return max(ROW_SUM_TOLERANCE, 64.0 * float(np.finfo(dtype).eps))
 
 
@@ -114,21 +122,29 @@ def _as_square(X, name: str, allow_sparse: bool):
     """Shape, dtype and finiteness checks shared by the two matrix validators; returns float64 (CSR or dense copy)."""
     if sp.issparse(X):
         if not allow_sparse:
-            raise TypeError(f"{name} must be a dense array here, got a sparse {type(X).__name__}")
+            raise TypeError(
+                f"{name} must be a dense array here, got a sparse {type(X).__name__}"
+            )
         if X.ndim != 2 or X.shape[0] != X.shape[1] or X.shape[0] == 0:
-            raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {X.shape}")
+            raise ValueError(
+                f"{name} must be a non-empty square matrix of shape (n, n), got shape {X.shape}"
+            )
         check_dtype(np.empty(0, dtype=X.dtype), name)
         return X
     A = as_array(X, name)
     check_dtype(A, name)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty square matrix of shape (n, n), got shape {A.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty square matrix of shape (n, n), got shape {A.shape}"
+        )
     A = as_float64(A, name)
     if not np.all(np.isfinite(A)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(A < 0):
         i, j = np.argwhere(A < 0)[0]
-        raise ValueError(f"{name} has a negative entry {name}[{i}, {j}] = {float(A[i, j])!r}")
+        raise ValueError(
+            f"{name} has a negative entry {name}[{i}, {j}] = {float(A[i, j])!r}"
+        )
     return A
 
 
@@ -148,7 +164,7 @@ def _rows_above(A, threshold: float) -> np.ndarray:
     slack = (counts + 2) * np.finfo(float).eps * np.maximum(sums, 1.0)
     above = sums > threshold + slack
     for i in np.flatnonzero(np.abs(sums - threshold) <= slack):
-        row = A.data[A.indptr[i]:A.indptr[i + 1]] if sp.issparse(A) else A[i]
+        row = A.data[A.indptr[i] : A.indptr[i + 1]] if sp.issparse(A) else A[i]
         above[i] = math.fsum(row.tolist()) > threshold
     return above
 
@@ -169,16 +185,22 @@ def transition_matrix_and_tolerance(P, name: str = "P", *, allow_sparse: bool = 
             raise ValueError(f"{name} has NaN or infinite stored entries")
         if np.any(np.signbit(data)):
             bad = data[np.signbit(data)][0]
-            raise ValueError(f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative")
+            raise ValueError(
+                f"{name} has negative stored entries (e.g. {float(bad)!r}); a transition matrix is nonnegative"
+            )
         keys = coo.row.astype(np.int64) * A.shape[1] + coo.col
         if np.unique(keys).size != keys.size:
-            raise ValueError(f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), A.shape[1])}); call sum_duplicates() first if they are meant to add up")
+            raise ValueError(
+                f"{name} has duplicate stored entries (e.g. at {divmod(int(np.sort(keys)[np.flatnonzero(np.diff(np.sort(keys)) == 0)[0]]), A.shape[1])}); call sum_duplicates() first if they are meant to add up"
+            )
         A = sp.csr_array((data, (coo.row, coo.col)), shape=A.shape)
         A.sort_indices()
     above = _rows_above(A, 1.0 + tol)
     if above.any():
         i = int(np.flatnonzero(above)[0])
-        total = math.fsum((A.data[A.indptr[i]:A.indptr[i + 1]] if sp.issparse(A) else A[i]).tolist())
+        total = math.fsum(
+            (A.data[A.indptr[i] : A.indptr[i + 1]] if sp.issparse(A) else A[i]).tolist()
+        )
         raise ValueError(
             f"{name} has row sums above 1: row {i} sums to {total!r}; rows of a transition matrix sum to at "
             f"most 1 (the rest is the end-token probability), within {tol:g} for dtype {np.dtype(dtype)}"
@@ -194,7 +216,7 @@ def as_transition_matrix(P, name: str = "P", *, allow_sparse: bool = True):
     P : array_like or scipy.sparse matrix, shape (n, n)
         Candidate transition matrix: entries in [0, 1], finite, row sums at
         most ``1 + ROW_SUM_TOLERANCE`` (``1 + 7.6e-6`` for float32 input,
-        whose normalised rows round more; see :func:`row_sum_tolerance`).
+        whose normalised rows round more: 64 float32 epsilons).
     name : str
         Name of the argument, used in error messages.
     allow_sparse : bool
@@ -256,8 +278,10 @@ def as_nonnegative_matrix(X, name: str = "X"):
     if not np.all(np.isfinite(A.data)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(A.data < 0):
-        raise ValueError(f"{name} has negative entries (e.g. {float(A.data[A.data < 0][0])!r}); "
-                         "it must be a nonnegative matrix")
+        raise ValueError(
+            f"{name} has negative entries (e.g. {float(A.data[A.data < 0][0])!r}); "
+            "it must be a nonnegative matrix"
+        )
     return A
 
 
@@ -272,7 +296,9 @@ def _check_int(value, name: str, low: int) -> int:
     if value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     if value > MAX_INT:
-        raise ValueError(f"{name} must be an integer in {low}..2^63 - 1 (numpy's int64), got {_describe(value)}")
+        raise ValueError(
+            f"{name} must be an integer in {low}..2^63 - 1 (numpy's int64), got {_describe(value)}"
+        )
     return int(value)
 
 
@@ -321,7 +347,9 @@ def check_memory(value: int, name: str, bytes_each: int, what: str) -> int:
     return value
 
 
-def check_real(value, name: str, low=None, high=None, *, low_open=True, high_open=False) -> float:
+def check_real(
+    value, name: str, low=None, high=None, *, low_open=True, high_open=False
+) -> float:
     """Return ``value`` as a float in the given interval, else raise.
 
     ``low_open``/``high_open`` say whether the ends are excluded.
@@ -350,7 +378,9 @@ def check_real(value, name: str, low=None, high=None, *, low_open=True, high_ope
 def as_generator(rng, name: str = "rng") -> np.random.Generator:
     """``numpy.random.default_rng(rng)``, with an error that names ``name`` for anything it cannot seed from."""
     if isinstance(rng, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a numpy.random.Generator, a nonnegative int seed or None, got {rng!r}")
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator, a nonnegative int seed or None, got {rng!r}"
+        )
     try:
         return np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
@@ -372,7 +402,9 @@ def check_starts(starts, n: int, name: str = "starts") -> np.ndarray:
     """Return ``starts`` as a 1-D integer array of tokens in ``0..n-1``, else raise naming ``name``."""
     starts = as_array(starts, name)
     if starts.ndim != 1 or starts.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}")
+        raise TypeError(
+            f"{name} must be a 1-D integer array, got dtype {starts.dtype} and shape {starts.shape}"
+        )
     if starts.size and (starts.min() < 0 or starts.max() >= n):
         bad = starts[(starts < 0) | (starts >= n)][0]
         raise ValueError(f"{name} must hold tokens in 0..{n - 1}, got {bad}")
@@ -383,7 +415,9 @@ def check_samples(samples, name: str = "samples") -> int:
     """Return ``samples`` as an int if it is an integer >= 2 (a standard error needs two samples), else raise."""
     samples = check_positive_int(samples, name)
     if samples < 2:
-        raise ValueError(f"{name} must be at least 2 to estimate a standard error, got {samples}")
+        raise ValueError(
+            f"{name} must be at least 2 to estimate a standard error, got {samples}"
+        )
     return samples
 
 
@@ -396,17 +430,23 @@ def as_start(start, n: int, name: str = "start") -> np.ndarray:
     if start is None:
         return np.full(n, 1.0 / n)
     if sp.issparse(start):
-        raise TypeError(f"{name} must be a dense 1-D array of probabilities, got a sparse {type(start).__name__}")
+        raise TypeError(
+            f"{name} must be a dense 1-D array of probabilities, got a sparse {type(start).__name__}"
+        )
     pi = as_array(start, name)
     check_dtype(pi, name)
     if pi.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), one probability per token, got shape {pi.shape}")
+        raise ValueError(
+            f"{name} must have shape ({n},), one probability per token, got shape {pi.shape}"
+        )
     pi = as_float64(pi, name)
     if not np.all(np.isfinite(pi)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(pi < 0):
         i = int(np.flatnonzero(pi < 0)[0])
-        raise ValueError(f"{name} has a negative entry {name}[{i}] = {float(pi[i])!r}; a start distribution is nonnegative")
+        raise ValueError(
+            f"{name} has a negative entry {name}[{i}] = {float(pi[i])!r}; a start distribution is nonnegative"
+        )
     total = math.fsum(pi.tolist())
     if abs(total - 1.0) > START_SUM_TOLERANCE:
         raise ValueError(
@@ -416,24 +456,34 @@ def as_start(start, n: int, name: str = "start") -> np.ndarray:
     return pi
 
 
-def as_token_lengths(token_lengths, n: int, *, integer: bool, name: str = "token_lengths") -> np.ndarray:
+def as_token_lengths(
+    token_lengths, n: int, *, integer: bool, name: str = "token_lengths"
+) -> np.ndarray:
     """Characters per token, shape (n,): positive finite reals, or (``integer``) nonnegative integers."""
     lengths = as_array(token_lengths, name)
     if integer and lengths.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be integers (characters per token), got dtype {lengths.dtype}")
+        raise TypeError(
+            f"{name} must be integers (characters per token), got dtype {lengths.dtype}"
+        )
     check_dtype(lengths, name)
     if lengths.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), one length per token, got shape {lengths.shape}")
+        raise ValueError(
+            f"{name} must have shape ({n},), one length per token, got shape {lengths.shape}"
+        )
     if integer:
         if np.any(lengths < 0):
             i = int(np.flatnonzero(lengths < 0)[0])
-            raise ValueError(f"{name} must be nonnegative, got {name}[{i}] = {int(lengths[i])}")
+            raise ValueError(
+                f"{name} must be nonnegative, got {name}[{i}] = {int(lengths[i])}"
+            )
         return lengths.astype(np.int64)
     lengths = as_float64(lengths, name)
     bad = ~(np.isfinite(lengths) & (lengths > 0))
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name} must be finite and positive, got {name}[{i}] = {float(lengths[i])!r}")
+        raise ValueError(
+            f"{name} must be finite and positive, got {name}[{i}] = {float(lengths[i])!r}"
+        )
     return lengths
 
 
@@ -453,16 +503,29 @@ def as_token_lists(sequences, name: str = "sequences", ids: bool = False) -> lis
     out = []
     for i, s in enumerate(seqs):
         if isinstance(s, (str, bytes)):
-            raise TypeError(f"{name}[{i}] is a {type(s).__name__} ({s[:20]!r}), not a list of tokens; pass list(text) "
-                            "for characters or text.split() for words")
+            raise TypeError(
+                f"{name}[{i}] is a {type(s).__name__} ({s[:20]!r}), not a list of tokens; pass list(text) "
+                "for characters or text.split() for words"
+            )
         try:
             s = s.tolist() if isinstance(s, np.ndarray) else list(s)
         except TypeError:
-            raise TypeError(f"{name}[{i}] must be a sequence of tokens, got {type(s).__name__}") from None
+            raise TypeError(
+                f"{name}[{i}] must be a sequence of tokens, got {type(s).__name__}"
+            ) from None
         for t in s:
-            ok = (isinstance(t, numbers.Integral) and not isinstance(t, (bool, np.bool_))) if ids else isinstance(t, str)
+            ok = (
+                (
+                    isinstance(t, numbers.Integral)
+                    and not isinstance(t, (bool, np.bool_))
+                )
+                if ids
+                else isinstance(t, str)
+            )
             if not ok:
                 kind = "integer token ids" if ids else "str tokens"
-                raise TypeError(f"{name}[{i}] must hold {kind}, got {t!r} of type {type(t).__name__}")
+                raise TypeError(
+                    f"{name}[{i}] must hold {kind}, got {t!r} of type {type(t).__name__}"
+                )
         out.append(s)
     return out

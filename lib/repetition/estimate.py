@@ -1,13 +1,13 @@
 """Estimation from counts, and the fit of a bigram model to text: counts, add-δ, log-loss and perplexity.
 
-Book, Chapter 1, eq. ``eq-bigram-mle``: the maximum-likelihood bigram estimate
+Book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-bigram-mle`: the maximum-likelihood bigram estimate
 with add-δ smoothing, ``P_ij = (c_ij + δ) / (c_i + (n + 1) δ)``, where ``c_ij``
 counts how often token ``j`` follows token ``i`` and ``c_i`` how often ``i``
 occurs (followed by a token or by the end token, the (n+1)-th outcome). The
 formula itself lives in :func:`add_delta`, which :func:`transition_matrix` and
 the rebalanced encoding (:func:`repetition.rebalanced_encoding`) both use.
 
-The fit of such a model to text is its log-loss (book, Chapter 8): a bigram
+The fit of such a model to text is its log-loss (book, :numref:`Chapter %s <chapter-expected-repeats>`): a bigram
 model with the end token scores a sentence ``y_0 ... y_{L-1}`` as
 
     π(y_0) · Π_{t=1}^{L-1} P(y_t | y_{t-1}) · P(end | y_{L-1}),
@@ -48,8 +48,14 @@ from .chain import as_chain
 from .sampling import SampledText
 
 __all__ = [
-    "BigramCounts", "bigram_counts", "add_delta", "transition_matrix",
-    "LogLoss", "perplexity", "cross_entropy", "UNKNOWN_TOKEN",
+    "BigramCounts",
+    "bigram_counts",
+    "add_delta",
+    "transition_matrix",
+    "LogLoss",
+    "perplexity",
+    "cross_entropy",
+    "UNKNOWN_TOKEN",
 ]
 
 #: The token that stands for every unknown held-out token with ``unknown="unk"`` in :func:`perplexity`.
@@ -102,17 +108,23 @@ class BigramCounts:
             values = C
         check_dtype(values, "counts")
         if C.shape != (n, n + 1):
-            raise ValueError(f"counts must have shape (n, n + 1) = ({n}, {n + 1}) for a vocabulary of {n} tokens "
-                             f"(last column: end token), got shape {C.shape}")
+            raise ValueError(
+                f"counts must have shape (n, n + 1) = ({n}, {n + 1}) for a vocabulary of {n} tokens "
+                f"(last column: end token), got shape {C.shape}"
+            )
         starts = as_array(self.starts, "starts")
         check_dtype(starts, "starts")
         if starts.shape != (n,):
-            raise ValueError(f"starts must have shape ({n},), one count per token, got shape {starts.shape}")
+            raise ValueError(
+                f"starts must have shape ({n},), one count per token, got shape {starts.shape}"
+            )
         for name, x in (("counts", values), ("starts", starts)):
             if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
                 raise ValueError(f"{name} has NaN or infinite entries")
             if np.any(x < 0):
-                raise ValueError(f"{name} has negative entries (e.g. {x[x < 0].flat[0]!r})")
+                raise ValueError(
+                    f"{name} has negative entries (e.g. {x[x < 0].flat[0]!r})"
+                )
         C = sp.csr_array(C)
         C.sum_duplicates()
         C.sort_indices()
@@ -140,11 +152,15 @@ def _as_vocab(vocab, name: str = "vocab") -> list[str]:
     items = as_list(vocab, name, "a list of token strings")
     for i, t in enumerate(items):
         if not isinstance(t, str):
-            raise TypeError(f"{name} must hold str tokens, got {name}[{i}] = {t!r} of type {type(t).__name__}")
+            raise TypeError(
+                f"{name} must hold str tokens, got {name}[{i}] = {t!r} of type {type(t).__name__}"
+            )
     if len(set(items)) != len(items):
         seen: set = set()
         twice = next(t for t in items if t in seen or seen.add(t))
-        raise ValueError(f"{name} lists the token {twice!r} more than once; each token has one row")
+        raise ValueError(
+            f"{name} lists the token {twice!r} more than once; each token has one row"
+        )
     return items
 
 
@@ -194,15 +210,24 @@ def bigram_counts(sequences, vocab=None) -> BigramCounts:
     index = {t: i for i, t in enumerate(vocab)}
     n = len(vocab)
     try:
-        ids = [np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s)) for s in seqs]
+        ids = [
+            np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s))
+            for s in seqs
+        ]
     except KeyError as exc:
-        raise ValueError(f"sequences hold the token {exc.args[0]!r}, which is not in vocab") from None
+        raise ValueError(
+            f"sequences hold the token {exc.args[0]!r}, which is not in vocab"
+        ) from None
     src = np.concatenate(ids)
     dst = np.concatenate([np.append(s[1:], n) for s in ids])
-    counts = sp.csr_array((np.ones(src.size, dtype=np.int64), (src, dst)), shape=(n, n + 1))
+    counts = sp.csr_array(
+        (np.ones(src.size, dtype=np.int64), (src, dst)), shape=(n, n + 1)
+    )
     counts.sum_duplicates()
     counts.sort_indices()
-    starts = np.bincount(np.array([s[0] for s in ids], dtype=np.int64), minlength=n).astype(np.int64)
+    starts = np.bincount(
+        np.array([s[0] for s in ids], dtype=np.int64), minlength=n
+    ).astype(np.int64)
     return BigramCounts(counts, starts, vocab)
 
 
@@ -212,11 +237,15 @@ def _as_counts(values, name: str) -> np.ndarray:
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} has NaN or infinite entries")
     if np.any(x < 0):
-        raise ValueError(f"{name} has negative entries (e.g. {float(x[x < 0].flat[0])!r})")
+        raise ValueError(
+            f"{name} has negative entries (e.g. {float(x[x < 0].flat[0])!r})"
+        )
     return x
 
 
-def add_delta(counts, totals, n: int, smoothing: float = 0.0, *, end: bool = True) -> np.ndarray:
+def add_delta(
+    counts, totals, n: int, smoothing: float = 0.0, *, end: bool = True
+) -> np.ndarray:
     """The add-δ estimate ``(c + δ) / (t + (n + 1) δ)`` of given counts and row totals.
 
     Parameters
@@ -241,8 +270,8 @@ def add_delta(counts, totals, n: int, smoothing: float = 0.0, *, end: bool = Tru
     numpy.ndarray of float64, shape of ``counts`` (broadcast)
         ``(c + δ) / (t + (n + 1) δ)`` (``(c + δ) / (t + n δ)`` without the
         end token), a correctly rounded quotient, and 0 where the denominator
-        is 0 (a token never seen, with δ = 0). Book, Chapter 1, eq.
-        ``eq-bigram-mle``.
+        is 0 (a token never seen, with δ = 0). Book, :numref:`Chapter %s <bigram-setup>`, eq.
+        :eq:`eq-bigram-mle`.
 
     Raises
     ------
@@ -275,7 +304,9 @@ def add_delta(counts, totals, n: int, smoothing: float = 0.0, *, end: bool = Tru
     try:
         c, t = np.broadcast_arrays(c, t)
     except ValueError:
-        raise ValueError(f"totals of shape {t.shape} does not broadcast against counts of shape {c.shape}") from None
+        raise ValueError(
+            f"totals of shape {t.shape} does not broadcast against counts of shape {c.shape}"
+        ) from None
     return np.divide(c, t, out=np.zeros(c.shape), where=t > 0)
 
 
@@ -298,7 +329,7 @@ def transition_matrix(counts, smoothing: float = 0.0):
         ``P[i, j] = (counts[i, j] + δ) / (Σ_j' counts[i, j'] + (n + 1) δ)``
         for the token columns only, so each row sums to at most 1 and the
         missing mass ``1 - P[i].sum()`` is the probability of stopping after
-        token ``i`` (book, Chapter 1, eq. ``eq-bigram-mle``). Rows with no
+        token ``i`` (book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-bigram-mle`). Rows with no
         counts and δ = 0 are zero (the model stops at once). Sparse input
         gives CSR output when δ = 0; with δ > 0 every entry is positive and
         the result is a dense array.
@@ -327,15 +358,22 @@ def transition_matrix(counts, smoothing: float = 0.0):
         C = as_array(counts, "counts")
         check_dtype(C, "counts")
     if C.ndim != 2 or C.shape[0] < 1 or C.shape[1] != C.shape[0] + 1:
-        raise ValueError(f"counts must have shape (n, n + 1) with n >= 1 (last column: end token), got {C.shape}")
+        raise ValueError(
+            f"counts must have shape (n, n + 1) with n >= 1 (last column: end token), got {C.shape}"
+        )
     n = C.shape[0]
     values = C.data if sp.issparse(C) else C
     if not np.all(np.isfinite(values)):
         raise ValueError("counts has NaN or infinite entries")
     if np.any(values < 0):
-        raise ValueError(f"counts has negative entries (e.g. {float(values[values < 0][0])!r})")
+        raise ValueError(
+            f"counts has negative entries (e.g. {float(values[values < 0][0])!r})"
+        )
     if sp.issparse(C):
-        C = sp.csr_array((as_float64(np.asarray(C.data), "counts"), C.indices, C.indptr), shape=C.shape)
+        C = sp.csr_array(
+            (as_float64(np.asarray(C.data), "counts"), C.indices, C.indptr),
+            shape=C.shape,
+        )
         C.sum_duplicates()
         totals = np.asarray(C.sum(axis=1)).ravel()
         if delta > 0:
@@ -401,16 +439,24 @@ class LogLoss:
         """Per-character perplexity ``exp(nats / characters)`` (None without characters)."""
         if self.characters is None:
             return None
-        return math.exp(self.nats / self.characters) if math.isfinite(self.nats) else math.inf
+        return (
+            math.exp(self.nats / self.characters)
+            if math.isfinite(self.nats)
+            else math.inf
+        )
 
 
-def _sentences(sequences, name: str = "sequences", ids: bool = False) -> tuple[list, np.ndarray]:
+def _sentences(
+    sequences, name: str = "sequences", ids: bool = False
+) -> tuple[list, np.ndarray]:
     """Non-empty sentences as lists (of str tokens, or of integer ids with ``ids``), and their offsets."""
     out = as_token_lists(sequences, name, ids)
     for i, s in enumerate(out):
         if not s:
-            raise ValueError(f"{name} holds an empty sentence ({name}[{i}]); a sentence has at least one token "
-                             "before its end token")
+            raise ValueError(
+                f"{name} holds an empty sentence ({name}[{i}]); a sentence has at least one token "
+                "before its end token"
+            )
     if not out:
         raise ValueError(f"{name} holds no sentence")
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in out])]).astype(np.int64)
@@ -441,7 +487,10 @@ def _entries(C: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         C = C.copy()
         C.sum_duplicates()
     out = np.zeros(rows.size, dtype=np.float64)
-    keys = np.repeat(np.arange(C.shape[0], dtype=np.int64), np.diff(C.indptr)) * C.shape[1] + C.indices
+    keys = (
+        np.repeat(np.arange(C.shape[0], dtype=np.int64), np.diff(C.indptr)) * C.shape[1]
+        + C.indices
+    )
     want = rows.astype(np.int64) * C.shape[1] + cols
     if keys.size == 0:
         return out
@@ -451,7 +500,13 @@ def _entries(C: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return out
 
 
-def perplexity(counts, sequences, smoothing: float = 1.0, separator: str = "", unknown: str = "raise") -> LogLoss:
+def perplexity(
+    counts,
+    sequences,
+    smoothing: float = 1.0,
+    separator: str = "",
+    unknown: str = "raise",
+) -> LogLoss:
     """Log-loss and perplexity of held-out sentences under the add-δ bigram model of training counts.
 
     Parameters
@@ -501,7 +556,7 @@ def perplexity(counts, sequences, smoothing: float = 1.0, separator: str = "", u
 
     Notes
     -----
-    Book, Chapter 8 (the trade-off between repetition and fit). The
+    Book, :numref:`Chapter %s <chapter-expected-repeats>` (the trade-off between repetition and fit). The
     smoothed model is never formed as a matrix: each held-out event's
     probability is read from the counts, so word-level vocabularies cost
     only the held-out text.
@@ -519,7 +574,9 @@ def perplexity(counts, sequences, smoothing: float = 1.0, separator: str = "", u
     1.42711635564
     """
     if not isinstance(counts, BigramCounts):
-        raise TypeError(f"counts must be BigramCounts (from bigram_counts), got {type(counts).__name__}")
+        raise TypeError(
+            f"counts must be BigramCounts (from bigram_counts), got {type(counts).__name__}"
+        )
     delta = check_real(smoothing, "smoothing", 0.0, None, low_open=False)
     unknown = check_choice(unknown, "unknown", _UNKNOWN_RULES)
     if not isinstance(separator, str):
@@ -537,7 +594,9 @@ def perplexity(counts, sequences, smoothing: float = 1.0, separator: str = "", u
             f"sequences hold {missing} token(s) outside the training vocabulary (e.g. {bad!r}); "
             "pass unknown='unk' to score them as one unknown token"
         )
-    tokens = n + (1 if unknown == "unk" else 0)  # the tokens of the model, <unk> included
+    tokens = n + (
+        1 if unknown == "unk" else 0
+    )  # the tokens of the model, <unk> included
     ids[ids < 0] = n  # the unknown token's id (its counts are all zero)
     first, prev, nxt, last = _transitions(ids, offsets)
     row_total = np.append(np.asarray(C.sum(axis=1), dtype=np.float64).ravel(), 0.0)
@@ -546,7 +605,9 @@ def perplexity(counts, sequences, smoothing: float = 1.0, separator: str = "", u
     pair = np.zeros(prev.size)
     pair[known] = _entries(C, prev[known], nxt[known])
     end_counts = np.append(_entries(C, np.arange(n), np.full(n, n)), 0.0)
-    p_first = add_delta(start_counts[first], float(counts.starts.sum()), tokens, delta, end=False)
+    p_first = add_delta(
+        start_counts[first], float(counts.starts.sum()), tokens, delta, end=False
+    )
     p_pair = add_delta(pair, row_total[prev], tokens, delta)
     p_end = add_delta(end_counts[last], row_total[last], tokens, delta)
     nats = _nats(p_first) + _nats(p_pair) + _nats(p_end)
@@ -554,7 +615,9 @@ def perplexity(counts, sequences, smoothing: float = 1.0, separator: str = "", u
     return LogLoss(nats, len(flat) + len(seqs), characters, len(seqs), missing)
 
 
-def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length: int = 0) -> LogLoss:
+def cross_entropy(
+    P, sequences, start=None, token_lengths=None, separator_length: int = 0
+) -> LogLoss:
     """Log-loss of token-id sentences (e.g. generated text) under a bigram decoder ``P`` and start ``π``.
 
     Parameters
@@ -601,11 +664,17 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
     n = chain.n
     pi = as_start(start, n)
     separator_length = check_nonnegative_int(separator_length, "separator_length")
-    lengths = None if token_lengths is None else as_token_lengths(token_lengths, n, integer=True)
+    lengths = (
+        None
+        if token_lengths is None
+        else as_token_lengths(token_lengths, n, integer=True)
+    )
     if isinstance(sequences, SampledText):
         ids, offsets = sequences.tokens, sequences.offsets
         if np.any(np.diff(offsets) <= 0):
-            raise ValueError("sequences holds an empty sentence; a sentence has at least one token before its end token")
+            raise ValueError(
+                "sequences holds an empty sentence; a sentence has at least one token before its end token"
+            )
     else:
         seqs, offsets = _sentences(sequences, ids=True)
         ids = np.array([t for s in seqs for t in s], dtype=np.int64)
@@ -613,7 +682,11 @@ def cross_entropy(P, sequences, start=None, token_lengths=None, separator_length
         bad = ids[(ids < 0) | (ids >= n)][0]
         raise ValueError(f"sequences must hold token ids in 0..{n - 1}, got {bad}")
     first, prev, nxt, last = _transitions(ids, offsets)
-    nats = _nats(pi[first]) + _nats(_entries(chain.graph, prev, nxt)) + _nats(chain.end_mass[last])
+    nats = (
+        _nats(pi[first])
+        + _nats(_entries(chain.graph, prev, nxt))
+        + _nats(chain.end_mass[last])
+    )
     sentences = offsets.size - 1
     characters = None
     if lengths is not None:

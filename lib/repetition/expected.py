@@ -3,7 +3,7 @@
 A sequence starts at a token ``y_0`` drawn from a start distribution ``π`` and
 runs until the end token (the missing row mass of ``P``). Counting an
 immediate repeat wherever it begins, at every position ``t`` and every length
-``k`` (book, Chapter 1, definition ``def-repeated-subsequence``: the segment
+``k`` (book, :numref:`Chapter %s <bigram-setup>`, :prf:ref:`def-repeated-subsequence`: the segment
 ``y_t ... y_{t+2k}`` reads ``w_1 ... w_k w_1 ... w_k w_1``), the expected
 number of repeats in one sequence is
 
@@ -12,7 +12,7 @@ number of repeats in one sequence is
 where ``v_i`` is the expected number of times token ``i`` is generated (the
 start token included). Proof sketch: by linearity, ``E[#events] =
 Σ_t Σ_k Σ_i Pr(y_t = i) Pr(E_k | y_t = i)``; by the Markov property the second
-factor is ``(A^k)_ii`` (as for ``R``, Chapter 1, eq. ``eq-R-mc``), and
+factor is ``(A^k)_ii`` (as for ``R``, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-R-mc`), and
 ``Σ_t Pr(y_t = i) = (πᵀ Σ_t P^t)_i = v_i``; all terms are nonnegative, so the
 sums may be reordered (Tonelli). ``R = Σ_i [A(I - A)^{-1}]_ii`` is the case
 ``v = 1``.
@@ -58,7 +58,10 @@ def _visits(chain, pi: np.ndarray) -> np.ndarray:
             f"(the solve gives {float(np.min(y))!r}, but visits are >= 0): rows whose sums fall short of 1 by "
             "less than about 1e-16 cannot be told from rows that sum to 1; the expected length is beyond 1/ε"
         )
-    _sparse_rate.warn_conditioning("expected visits: (I - P) is nearly singular on the reachable tokens", float(np.max(np.abs(x))))
+    _sparse_rate.warn_conditioning(
+        "expected visits: (I - P) is nearly singular on the reachable tokens",
+        float(np.max(np.abs(x))),
+    )
     v[T] = y
     return v
 
@@ -117,7 +120,7 @@ def expected_visits(P, start=None) -> np.ndarray:
 
     Notes
     -----
-    Book, Chapter 8 (expected repeats in generated text), eq. ``eq-visits``.
+    Book, :numref:`Chapter %s <chapter-expected-repeats>` (expected repeats in generated text), eq. :eq:`eq-visits`.
     ``v`` solves ``(I - P)ᵀ v = π`` on the tokens that are reachable and not
     infinitely visited (paths from the support of ``π`` to them never pass an
     infinitely visited token). Up to 2,500 tokens the solve is one dense LU;
@@ -178,7 +181,9 @@ class ExpectedRepeats:
     visits: np.ndarray
 
 
-def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) -> ExpectedRepeats:
+def expected_repeats(
+    P, start=None, token_lengths=None, K: int | None = None
+) -> ExpectedRepeats:
     """The expected number of immediate repeats in one sequence generated until the end token.
 
     Parameters
@@ -202,7 +207,7 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
         ``value = M = Σ_i v_i [A (I - A)^{-1}]_ii`` with ``A = P ⊙ P`` and
         ``v`` the expected visits: the expected number of pairs ``(t, k)``
         such that ``y_t ... y_{t+2k}`` reads ``w_1 ... w_k w_1 ... w_k w_1``
-        (Chapter 1's repeated subsequence), counted at every position and
+        (:numref:`Chapter %s <bigram-setup>`'s repeated subsequence), counted at every position and
         every length in one sequence run to its end token. ``M`` is finite
         exactly when ``v`` is (an infinitely visited token lies on a closed
         walk of its class, so then ``M = ∞`` too), and ``M = ∞`` is decided
@@ -237,7 +242,7 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
 
     Notes
     -----
-    Book, Chapter 8, theorem ``thm-expected-repeats``. Closed walks stay in
+    Book, :numref:`Chapter %s <chapter-expected-repeats>`, :prf:ref:`thm-expected-repeats`. Closed walks stay in
     one strongly connected component, so ``M`` is a sum over the components
     reachable from the support of ``π``, each a weighted trace: ``d/ds
     -log det(I - A - s VA)`` at ``s = 0`` with ``V = diag(v)``. A component of
@@ -269,22 +274,34 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
     chain = as_chain(P)
     n = chain.n
     pi = as_start(start, n)
-    lengths = None if token_lengths is None else as_token_lengths(token_lengths, n, integer=False)
+    lengths = (
+        None
+        if token_lengths is None
+        else as_token_lengths(token_lengths, n, integer=False)
+    )
     if K is not None:
         K = check_positive_int(K, "K")
         largest = max((idx.size for idx in chain.hadamard_components), default=0)
-        check_memory(K, "K", 8 * (1 + 2 * largest),
-                     f"the terms M_k and the (K, m) diagonals of the powers of the largest component (m = {largest})")
+        check_memory(
+            K,
+            "K",
+            8 * (1 + 2 * largest),
+            f"the terms M_k and the (K, m) diagonals of the powers of the largest component (m = {largest})",
+        )
     v = _visits(chain, pi)
     finite = bool(np.all(np.isfinite(v)))
-    blocks = [(idx, Ac) for idx, Ac in chain.blocks() if v[idx[0]] > 0]  # components reached from π
+    blocks = [
+        (idx, Ac) for idx, Ac in chain.blocks() if v[idx[0]] > 0
+    ]  # components reached from π
     terms = None
     if K is not None:
         terms = np.zeros(K)
         for idx, Ac in blocks:
             diag = _linalg.power_diagonals(Ac, K)[0]
             # v_i (A^k)_ii, with inf * 0 = 0: no closed walk of that length, no repeat
-            contrib = np.multiply(v[idx][None, :], diag, out=np.zeros_like(diag), where=diag > 0)
+            contrib = np.multiply(
+                v[idx][None, :], diag, out=np.zeros_like(diag), where=diag > 0
+            )
             terms += contrib.sum(axis=1)
     if not finite:
         value = tokens = math.inf
@@ -295,11 +312,21 @@ def expected_repeats(P, start=None, token_lengths=None, K: int | None = None) ->
             part, growth = _sparse_rate.resolvent_trace(Ac, v[idx])
             value += part
             worst = max(worst, growth)
-        _sparse_rate.warn_conditioning("expected repeats: ρ(P ⊙ P) is close to 1 on a reachable component", worst)
+        _sparse_rate.warn_conditioning(
+            "expected repeats: ρ(P ⊙ P) is close to 1 on a reachable component", worst
+        )
         tokens = float(np.sum(v))
     per_token = value / tokens if finite else math.nan
     characters = per_character = None
     if lengths is not None:
         characters = float(np.dot(v, lengths)) if finite else math.inf
         per_character = value / characters if finite else math.nan
-    return ExpectedRepeats(float(value), float(tokens), float(per_token), characters, per_character, terms, v)
+    return ExpectedRepeats(
+        float(value),
+        float(tokens),
+        float(per_token),
+        characters,
+        per_character,
+        terms,
+        v,
+    )

@@ -1,10 +1,10 @@
 """Row sums of ``A = P ⊙ P`` and the Frobenius interval for its spectral radius.
 
-Book, Chapter 6 (after the blog's section 再次结论, Su 2021): for a nonnegative
+Book, :numref:`Chapter %s <chapter-frobenius>` (after the blog's section 再次结论, Su 2021): for a nonnegative
 matrix the spectral radius lies between the smallest and the largest row sum
-(theorem ``thm-frobenius-interval``). Applied to ``A = P ⊙ P`` the row sums are
+(:prf:ref:`thm-frobenius-interval`). Applied to ``A = P ⊙ P`` the row sums are
 ``r_i = Σ_j P_ij²``, and ``r_i >= s_i² / nnz_i`` with ``s_i = Σ_j P_ij``
-(eq. ``eq-row-square-floor``): rows that spread their mass evenly keep ``ρ(A)``
+(eq. :eq:`eq-row-square-floor`): rows that spread their mass evenly keep ``ρ(A)``
 small. The spectral radius itself is :func:`repetition.spectral_radius`.
 """
 
@@ -15,7 +15,13 @@ import numpy as np
 from ._validation import as_nonnegative_matrix
 from .chain import as_chain
 
-__all__ = ["row_sums", "row_square_sums", "row_square_sum_floor", "row_sum_interval", "frobenius_interval"]
+__all__ = [
+    "row_sums",
+    "row_square_sums",
+    "row_square_sum_floor",
+    "row_sum_interval",
+    "frobenius_interval",
+]
 
 
 def row_sums(P) -> np.ndarray:
@@ -57,8 +63,8 @@ def row_square_sums(P) -> np.ndarray:
     -------
     numpy.ndarray of float64, shape (n,)
         ``r_i``: the probability that two independent draws of the successor
-        of token ``i`` give the same token (book, Chapter 6, eq.
-        ``eq-row-square-floor``). ``0 <= r_i <= s_i² <= 1``.
+        of token ``i`` give the same token (book, :numref:`Chapter %s <chapter-frobenius>`, eq.
+        :eq:`eq-row-square-floor`). ``0 <= r_i <= s_i² <= 1``.
 
     Raises
     ------
@@ -87,7 +93,7 @@ def row_square_sum_floor(P) -> np.ndarray:
         ``s_i² / nnz_i`` where ``nnz_i`` is the number of positive entries of
         row ``i`` (0 for an empty row). ``r_i >= s_i² / nnz_i >= s_i² / n``,
         with equality in the first step exactly when row ``i`` is constant on
-        its support (book, Chapter 6, theorem ``thm-row-square-floor``).
+        its support (book, :numref:`Chapter %s <chapter-frobenius>`, :prf:ref:`thm-row-square-floor`).
 
     Raises
     ------
@@ -116,8 +122,8 @@ def row_sum_interval(X) -> tuple[float, float]:
     -------
     (float, float)
         ``(min_i Σ_j X_ij, max_i Σ_j X_ij)``. The spectral radius ``ρ(X)``
-        lies in this interval (book, Chapter 6, theorem
-        ``thm-frobenius-interval``; Horn & Johnson, Thm. 8.1.22).
+        lies in this interval (book, :numref:`Chapter %s <chapter-frobenius>`, theorem
+        :prf:ref:`thm-frobenius-interval`; Horn & Johnson, Thm. 8.1.22).
 
     Raises
     ------
@@ -149,7 +155,7 @@ def frobenius_interval(P) -> tuple[float, float]:
     -------
     (float, float)
         The smallest and largest ``r_i = Σ_j P_ij²``; ``ρ(P ⊙ P)`` lies
-        between them (book, Chapter 6, eq. ``eq-frobenius-interval``; blog
+        between them (book, :numref:`Chapter %s <chapter-frobenius>`, eq. :eq:`eq-frobenius-interval`; blog
         section 再次结论).
 
     Raises

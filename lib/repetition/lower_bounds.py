@@ -1,6 +1,7 @@
 """Lower bounds on the terms ``Tr(A^k)`` of the repetition rate, and the sparsity estimates that are not bounds.
 
-Book, Chapter 2 (a first lower bound, Su 2021 section 一个下界) and Chapter 3
+Book, :numref:`Chapter %s <chapter-first-lower-bound>` (a first lower bound, Su 2021 section 一个下界) and
+:numref:`Chapter %s <chapter-paper-lower-bound>`
 (the paper's lower bound, corrected; Su 2021 section 原文下界). With
 ``A = P ⊙ P`` and ``B = 1[P > 0]`` (the support of ``P``), every closed
 k-walk of positive probability ``w`` contributes ``w`` to ``Tr(P^k)`` and
@@ -52,7 +53,13 @@ _ZETA_FORMS = ("walks", "rows")
 
 def _per_row_value(diagonal: np.ndarray, m: np.ndarray) -> float:
     """``Σ_{i: m_i > 0} diagonal_i^2 / m_i`` with exact division by the integer counts."""
-    return float(sum(_divide(x * x, mi) for x, mi in zip(diagonal.tolist(), m.tolist()) if mi > 0))
+    return float(
+        sum(
+            _divide(x * x, mi)
+            for x, mi in zip(diagonal.tolist(), m.tolist(), strict=True)
+            if mi > 0
+        )
+    )
 
 
 def _diagonal_of_power(chain, k: int) -> np.ndarray:
@@ -76,8 +83,8 @@ def cauchy_schwarz_bound(P, k: int) -> float:
         ``(Tr P^k)^2 / N_k`` with ``N_k`` from :func:`closed_walk_count`, and
         0.0 when ``N_k = 0`` (then ``Tr(A^k) = 0`` as well). A lower bound of
         ``Tr((P ⊙ P)^k)``, with equality exactly when all closed k-walks of
-        positive probability have the same probability (book, Chapter 2,
-        theorem ``thm-cs-bound``, eq. ``eq-cs-bound``; Su 2021, 一个下界).
+        positive probability have the same probability (book, :numref:`Chapter %s <chapter-first-lower-bound>`,
+        :prf:ref:`thm-cs-bound`, eq. :eq:`eq-cs-bound`; Su 2021, 一个下界).
 
     Raises
     ------
@@ -88,7 +95,7 @@ def cauchy_schwarz_bound(P, k: int) -> float:
 
     Notes
     -----
-    Book, Chapter 2, theorem ``thm-cs-bound``, eq. ``eq-cs-bound``; Su 2021,
+    Book, :numref:`Chapter %s <chapter-first-lower-bound>`, :prf:ref:`thm-cs-bound`, eq. :eq:`eq-cs-bound`; Su 2021,
         section 一个下界, where the step is called the mean inequality.
 
     Examples
@@ -117,8 +124,8 @@ def per_row_bound(P, k: int) -> float:
     float
         ``Σ_{i: m_i > 0} ((P^k)_ii)^2 / m_i`` with ``m_i = (B^k)_ii`` from
         :func:`closed_walk_diagonal`: Cauchy–Schwarz applied to the closed
-        walks through each token separately (book, Chapter 3, theorem
-        ``thm-per-row-chain``, eq. ``eq-per-row``). It is the sharpest bound
+        walks through each token separately (book, :numref:`Chapter %s <chapter-paper-lower-bound>`, theorem
+        :prf:ref:`thm-per-row-chain`, eq. :eq:`eq-per-row`). It is the sharpest bound
         of the two chapters: at least :func:`cauchy_schwarz_bound` and at
         least :func:`row_lower_bound`, and exact for ``k = 1``.
 
@@ -131,7 +138,7 @@ def per_row_bound(P, k: int) -> float:
 
     Notes
     -----
-    Book, Chapter 3, theorem ``thm-per-row-chain``, eq. ``eq-per-row``.
+    Book, :numref:`Chapter %s <chapter-paper-lower-bound>`, :prf:ref:`thm-per-row-chain`, eq. :eq:`eq-per-row`.
 
     Examples
     --------
@@ -158,7 +165,7 @@ def row_lower_bound(P, k: int) -> float:
     float
         ``Σ_i ((P^k)_ii)^2 / n^(k-1)``; note ``Tr(P^k ⊙ P^k) = Σ_i ((P^k)_ii)^2``,
         the squares of the diagonal of ``P^k``, not ``Tr(P^(2k))`` (book,
-        Chapter 3, theorem ``thm-per-row-chain``, eq. ``eq-row-bound``; Su 2021,
+        :numref:`Chapter %s <chapter-paper-lower-bound>`, :prf:ref:`thm-per-row-chain`, eq. :eq:`eq-row-bound`; Su 2021,
         原文下界, eq. (8) without ``ζ``).
 
     Raises
@@ -170,7 +177,7 @@ def row_lower_bound(P, k: int) -> float:
 
     Notes
     -----
-    Book, Chapter 3, theorem ``thm-per-row-chain``, eq. ``eq-row-bound``; the
+    Book, :numref:`Chapter %s <chapter-paper-lower-bound>`, :prf:ref:`thm-per-row-chain`, eq. :eq:`eq-row-bound`; the
         paper's term with ``Tr(P^(2k))`` is the ``"printed"`` form of
         :func:`repetition.arp_terms`.
 
@@ -197,10 +204,10 @@ def zeta_estimate_term(P, k: int, form: str = "walks") -> float:
     form : {"walks", "rows"}, default "walks"
         ``"walks"``: ``(Tr P^k)^2 / (ζ^k n^k)``, the Cauchy–Schwarz bound with
         ``N_k`` replaced by ``ζ^k n^k`` (Su 2021, 一个下界, eq. (7); book,
-        Chapter 2, eq. ``eq-zeta-estimate``). ``"rows"``:
+        :numref:`Chapter %s <chapter-first-lower-bound>`, eq. :eq:`eq-zeta-estimate`). ``"rows"``:
         ``Tr(P^k ⊙ P^k) / (ζ^k n^(k-1))``, the row bound with ``n^(k-1)``
-        replaced by ``ζ^k n^(k-1)`` (Su 2021, 原文下界, eq. (8); book, Chapter 3,
-        eq. ``eq-zeta-row-estimate``): ``n`` times the corrected term of
+        replaced by ``ζ^k n^(k-1)`` (Su 2021, 原文下界, eq. (8); book, :numref:`Chapter %s <chapter-paper-lower-bound>`,
+        eq. :eq:`eq-zeta-row-estimate`): ``n`` times the corrected term of
         :func:`repetition.arp_terms`, which computes it.
 
     Returns
@@ -221,8 +228,8 @@ def zeta_estimate_term(P, k: int, form: str = "walks") -> float:
 
     Notes
     -----
-    Book, Chapter 2, eq. ``eq-zeta-estimate`` and proposition
-        ``prop-zeta-safe``; Chapter 3, eq. ``eq-zeta-row-estimate``.
+    Book, :numref:`Chapter %s <chapter-first-lower-bound>`, eq. :eq:`eq-zeta-estimate` and proposition
+        :prf:ref:`prop-zeta-safe`; :numref:`Chapter %s <chapter-paper-lower-bound>`, eq. :eq:`eq-zeta-row-estimate`.
 
     Examples
     --------
@@ -242,6 +249,7 @@ def zeta_estimate_term(P, k: int, form: str = "walks") -> float:
 # ---------------------------------------------------------------------------
 # All terms at once
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LowerBoundTable:
@@ -350,7 +358,12 @@ def lower_bound_table(P, K: int, paper: bool = True) -> LowerBoundTable:
     if not isinstance(paper, (bool, np.bool_)):
         raise TypeError(f"paper must be True or False, got {paper!r}")
     n = chain.n
-    check_memory(K, "K", 8 * (4 * n + 16), f"the columns and the (K, {n}) diagonals of the powers")
+    check_memory(
+        K,
+        "K",
+        8 * (4 * n + 16),
+        f"the columns and the (K, {n}) diagonals of the powers",
+    )
     zn = chain.zeta_n
     diag_P, trace_2k = chain.power_diagonals(K)
     exact = repetition_terms(chain, K)

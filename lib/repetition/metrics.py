@@ -1,6 +1,6 @@
 """Repetition in generated text: rep-w, rep-r, seq-rep-n, and the immediate repeats behind ``M``.
 
-Book, Chapter 7, section "Measuring repetition". Definitions follow the
+Book, :numref:`Chapter %s <chapter-rebalanced>`, section "Measuring repetition". Definitions follow the
 sources exactly (window and pooling included):
 
 * rep-w and rep-r as in the code released with Fu et al. (2021)
@@ -9,7 +9,7 @@ sources exactly (window and pooling included):
 * seq-rep-n pooled over n = 1..4 as in Fu et al.'s code (``get_seq_rep_n``),
   which puts the n-grams of all orders into one list before counting.
 
-Book, Chapter 8: :func:`immediate_repeats` counts the immediate repeats of
+Book, :numref:`Chapter %s <chapter-expected-repeats>`: :func:`immediate_repeats` counts the immediate repeats of
 one sequence (the events whose expectation is
 :func:`repetition.expected_repeats`), :func:`sampled_repeats` those of many
 sampled sequences at once.
@@ -35,7 +35,14 @@ from . import _repeats
 from ._validation import check_memory, check_positive_int
 from .sampling import SampledText
 
-__all__ = ["rep_w", "rep_r", "seq_rep_n", "seq_rep_pooled", "immediate_repeats", "sampled_repeats"]
+__all__ = [
+    "rep_w",
+    "rep_r",
+    "seq_rep_n",
+    "seq_rep_pooled",
+    "immediate_repeats",
+    "sampled_repeats",
+]
 
 
 def _describe(value) -> str:
@@ -51,20 +58,31 @@ def _as_tokens(tokens, name: str = "tokens", *, allow_empty: bool = False) -> li
             f"list(text) to count its characters or text.split() for its whitespace-separated words"
         )
     if sp.issparse(tokens):
-        raise TypeError(f"{name} must be a sequence of tokens, got a sparse {type(tokens).__name__}")
+        raise TypeError(
+            f"{name} must be a sequence of tokens, got a sparse {type(tokens).__name__}"
+        )
     if isinstance(tokens, np.ndarray):
         if tokens.ndim != 1:
-            raise ValueError(f"{name} must be one sequence (1-D), got shape {tokens.shape}")
+            raise ValueError(
+                f"{name} must be one sequence (1-D), got shape {tokens.shape}"
+            )
         if tokens.dtype.kind not in "iuUO":
-            raise TypeError(f"{name} must hold strings or integers, got dtype {tokens.dtype}")
+            raise TypeError(
+                f"{name} must hold strings or integers, got dtype {tokens.dtype}"
+            )
         items = tokens.tolist()
     else:
         try:
             items = list(tokens)
         except TypeError:
-            raise TypeError(f"{name} must be a sequence of tokens, got {type(tokens).__name__}") from None
+            raise TypeError(
+                f"{name} must be a sequence of tokens, got {type(tokens).__name__}"
+            ) from None
     for i, token in enumerate(items):
-        if isinstance(token, str) or (isinstance(token, numbers.Integral) and not isinstance(token, (bool, np.bool_))):
+        if isinstance(token, str) or (
+            isinstance(token, numbers.Integral)
+            and not isinstance(token, (bool, np.bool_))
+        ):
             continue
         raise TypeError(
             f"{name} must hold strings or integers, got {name}[{i}] = {_describe(token)} "
@@ -77,11 +95,19 @@ def _as_tokens(tokens, name: str = "tokens", *, allow_empty: bool = False) -> li
 
 def _as_token_ids(tokens, name: str = "tokens") -> np.ndarray:
     """A token sequence (validated by :func:`_as_tokens`, possibly empty) as int64 ids, equal where tokens are."""
-    if isinstance(tokens, np.ndarray) and tokens.ndim == 1 and tokens.dtype.kind in "iu":
+    if (
+        isinstance(tokens, np.ndarray)
+        and tokens.ndim == 1
+        and tokens.dtype.kind in "iu"
+    ):
         return tokens.astype(np.int64)
     items = _as_tokens(tokens, name, allow_empty=True)
     index: dict = {}
-    return np.fromiter((index.setdefault(t, len(index)) for t in items), dtype=np.int64, count=len(items))
+    return np.fromiter(
+        (index.setdefault(t, len(index)) for t in items),
+        dtype=np.int64,
+        count=len(items),
+    )
 
 
 def rep_w(tokens, window: int = 16) -> float:
@@ -98,7 +124,7 @@ def rep_w(tokens, window: int = 16) -> float:
     -------
     float
         ``(1/L) Σ_t 1[y_t ∈ {y_(t-window), ..., y_(t-1)}]`` with positions
-        before the start ignored (book, Chapter 7, eq. ``eq-rep-w``).
+        before the start ignored (book, :numref:`Chapter %s <chapter-rebalanced>`, eq. :eq:`eq-rep-w`).
 
     Raises
     ------
@@ -139,7 +165,7 @@ def rep_r(tokens) -> float:
     float
         ``(1/L) #{t : (y_(t-1), y_t) or (y_t, y_(t+1)) occurs at least twice
         in the sequence}`` (Fu et al. 2021, code ``get_repc``; book, Chapter
-        7, eq. ``eq-rep-r``). Overlapping occurrences count (``aaa`` holds
+        7, eq. :eq:`eq-rep-r`). Overlapping occurrences count (``aaa`` holds
         the bigram ``aa`` twice). 0 for L = 1.
 
     Raises
@@ -168,7 +194,7 @@ def rep_r(tokens) -> float:
 
 
 def _ngrams(tokens: list, n: int) -> list:
-    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
 def seq_rep_n(tokens, n: int = 4) -> float:
@@ -185,7 +211,7 @@ def seq_rep_n(tokens, n: int = 4) -> float:
     -------
     float
         ``1 - |unique n-grams| / |n-grams|`` over the ``L - n + 1`` n-grams
-        of the sequence (book, Chapter 7, eq. ``eq-seq-rep-n``).
+        of the sequence (book, :numref:`Chapter %s <chapter-rebalanced>`, eq. :eq:`eq-seq-rep-n`).
 
     Raises
     ------
@@ -202,7 +228,9 @@ def seq_rep_n(tokens, n: int = 4) -> float:
     tokens = _as_tokens(tokens)
     n = check_positive_int(n, "n")
     if len(tokens) < n:
-        raise ValueError(f"tokens has length {len(tokens)}, shorter than n = {n}: it has no {n}-gram")
+        raise ValueError(
+            f"tokens has length {len(tokens)}, shorter than n = {n}: it has no {n}-gram"
+        )
     grams = _ngrams(tokens, n)
     return 1.0 - len(set(grams)) / len(grams)
 
@@ -224,7 +252,7 @@ def seq_rep_pooled(tokens, ns=(1, 2, 3, 4)) -> float:
         ``1 - |unique G| / |G|`` where ``G`` is the list of all n-grams of all
         orders in ``ns`` together (an n-gram of one order never equals one of
         another), so long orders weigh as much as their count (book, Chapter
-        7, eq. ``eq-seq-rep-pooled``). This is not the mean of the
+        7, eq. :eq:`eq-seq-rep-pooled`). This is not the mean of the
         per-order ``seq_rep_n``.
 
     Raises
@@ -244,17 +272,24 @@ def seq_rep_pooled(tokens, ns=(1, 2, 3, 4)) -> float:
     0.19999999999999996
     """
     tokens = _as_tokens(tokens)
-    if isinstance(ns, (str, bytes)) or not isinstance(ns, (list, tuple, range, np.ndarray)):
+    if isinstance(ns, (str, bytes)) or not isinstance(
+        ns, (list, tuple, range, np.ndarray)
+    ):
         raise TypeError(
             f"ns must be a sequence of n-gram orders such as (1, 2, 3, 4), got {_describe(ns)}; "
             "for one order use seq_rep_n(tokens, n)"
         )
-    orders = [check_positive_int(n, "ns") for n in (ns.tolist() if isinstance(ns, np.ndarray) else ns)]
+    orders = [
+        check_positive_int(n, "ns")
+        for n in (ns.tolist() if isinstance(ns, np.ndarray) else ns)
+    ]
     if not orders:
         raise ValueError("ns is empty; give at least one n-gram order")
     repeated = sorted({n for n in orders if orders.count(n) > 1})
     if repeated:
-        raise ValueError(f"ns holds the order {repeated[0]} more than once ({list(orders)}); give each order once")
+        raise ValueError(
+            f"ns holds the order {repeated[0]} more than once ({list(orders)}); give each order once"
+        )
     if min(orders) > len(tokens):
         raise ValueError(
             f"tokens has length {len(tokens)}, shorter than every order in ns = {list(orders)}: it has no n-gram"
@@ -280,11 +315,11 @@ def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
     numpy.ndarray of int64, shape (K,) or ((L - 1) // 2,)
         Entry ``k - 1`` is the number of positions ``t`` at which
         ``y_t ... y_{t+2k}`` reads ``w_1 ... w_k w_1 ... w_k w_1`` (book,
-        Chapter 1, definition ``def-repeated-subsequence``), i.e.
+        :numref:`Chapter %s <bigram-setup>`, :prf:ref:`def-repeated-subsequence`), i.e.
         ``y_{t+k+j} = y_{t+j}`` for ``j = 0..k``. The expectation of the total
         over sequences generated until the end token is
         :func:`repetition.expected_repeats` ``.value``, and of entry ``k - 1``
-        its term ``M_k`` (book, Chapter 8). Text cut at a maximum length has a
+        its term ``M_k`` (book, :numref:`Chapter %s <chapter-expected-repeats>`). Text cut at a maximum length has a
         smaller expectation.
 
     Raises
@@ -309,16 +344,25 @@ def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
     """
     y = _as_token_ids(tokens)
     if K is not None:
-        K = check_memory(check_positive_int(K, "K"), "K", 16, "the counts by length (16 bytes per length)")
+        K = check_memory(
+            check_positive_int(K, "K"),
+            "K",
+            16,
+            "the counts by length (16 bytes per length)",
+        )
     width = K if K is not None else max((y.size - 1) // 2, 0)
     if width == 0:
         return np.zeros(0, dtype=np.int64)
     _, ks, events = _repeats.repeat_runs(y, np.array([0, y.size], dtype=np.int64))
     keep = ks <= width
-    return np.bincount(ks[keep] - 1, weights=events[keep], minlength=width).astype(np.int64)
+    return np.bincount(ks[keep] - 1, weights=events[keep], minlength=width).astype(
+        np.int64
+    )
 
 
-def sampled_repeats(text: SampledText, K: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def sampled_repeats(
+    text: SampledText, K: int | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Immediate repeats in each of many sampled sequences: totals, and counts by length.
 
     Parameters
@@ -358,16 +402,26 @@ def sampled_repeats(text: SampledText, K: int | None = None) -> tuple[np.ndarray
     ([1, 1], [[1, 0], [0, 1]])
     """
     if not isinstance(text, SampledText):
-        raise TypeError(f"text must be a SampledText (from sample_to_end), got {type(text).__name__}")
+        raise TypeError(
+            f"text must be a SampledText (from sample_to_end), got {type(text).__name__}"
+        )
     m = len(text)
     if K is not None:
-        K = check_memory(check_positive_int(K, "K"), "K", 16 * max(m, 1),
-                         f"the counts by length of {m} sequences (16 bytes per sequence and length)")
-    seqs, ks, events = _repeats.repeat_runs(np.asarray(text.tokens, dtype=np.int64),
-                                            np.asarray(text.offsets, dtype=np.int64))
+        K = check_memory(
+            check_positive_int(K, "K"),
+            "K",
+            16 * max(m, 1),
+            f"the counts by length of {m} sequences (16 bytes per sequence and length)",
+        )
+    seqs, ks, events = _repeats.repeat_runs(
+        np.asarray(text.tokens, dtype=np.int64),
+        np.asarray(text.offsets, dtype=np.int64),
+    )
     totals = np.bincount(seqs, weights=events, minlength=m).astype(np.int64)
     if K is None:
         return totals, None
     keep = ks <= K
-    by_length = np.bincount(seqs[keep] * K + ks[keep] - 1, weights=events[keep], minlength=m * K)
+    by_length = np.bincount(
+        seqs[keep] * K + ks[keep] - 1, weights=events[keep], minlength=m * K
+    )
     return totals, by_length.astype(np.int64).reshape(m, K)

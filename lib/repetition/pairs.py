@@ -1,6 +1,6 @@
 """Pair chains: a trigram model as a Markov chain on token pairs.
 
-Book, Chapter 9, theorem ``thm-ar-lift``: a model whose next token depends on
+Book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-lift`: a model whose next token depends on
 the last two tokens is a Markov chain on the pairs ``(a, b)``, with
 ``Q[(a, b), (b, c)] = Pr(c | a b)``, so the closed-walk repetition rate
 :func:`repetition.repetition_rate` applies to it unchanged. A bigram lifted to
@@ -21,8 +21,6 @@ from .chain import as_chain
 from .estimate import bigram_counts
 
 __all__ = ["PairChain", "lift_to_pairs", "trigram_pair_chain", "split_at_rare_tokens"]
-
-
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,8 @@ def trigram_pair_chain(sequences, vocab=None) -> PairChain:
         every occurrence of the pair, so the deficit of a row is the
         fraction of its occurrences that end a sequence. The closed-walk
         repetition rate of ``Q`` (:func:`repetition.repetition_rate`) counts
-        stretches ``y_0 .. y_{2k+1}`` of period k (book, Chapter 9,
-        theorem ``thm-ar-lift``).
+        stretches ``y_0 .. y_{2k+1}`` of period k (book, :numref:`Chapter %s <chapter-general-autoregressive>`,
+        :prf:ref:`thm-ar-lift`).
 
     Raises
     ------
@@ -137,14 +135,22 @@ def trigram_pair_chain(sequences, vocab=None) -> PairChain:
     vocab = counts.vocab
     index = {t: i for i, t in enumerate(vocab)}
     n = len(vocab)
-    ids = [np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s)) for s in seqs if len(s) >= 2]
+    ids = [
+        np.fromiter((index[t] for t in s), dtype=np.int64, count=len(s))
+        for s in seqs
+        if len(s) >= 2
+    ]
     if not ids:
-        raise ValueError("sequences has no sequence of two or more tokens, so no token pair")
+        raise ValueError(
+            "sequences has no sequence of two or more tokens, so no token pair"
+        )
     first = np.concatenate([s[:-1] for s in ids])
     second = np.concatenate([s[1:] for s in ids])
     third = np.concatenate([np.append(s[2:], n) for s in ids])  # n = end token
     pair_code = first * n + second
-    codes, pair_of, pair_count = np.unique(pair_code, return_inverse=True, return_counts=True)
+    codes, pair_of, pair_count = np.unique(
+        pair_code, return_inverse=True, return_counts=True
+    )
     pairs = np.stack([codes // n, codes % n], axis=1)
     inner = third < n
     target = np.searchsorted(codes, second[inner] * n + third[inner])
@@ -154,7 +160,9 @@ def trigram_pair_chain(sequences, vocab=None) -> PairChain:
     Q = sp.csr_array(sp.diags_array(1.0 / pair_count) @ Q)
     Q.sort_indices()
     start_codes = np.array([s[0] * n + s[1] for s in ids], dtype=np.int64)
-    starts = np.bincount(np.searchsorted(codes, start_codes), minlength=N).astype(np.int64)
+    starts = np.bincount(np.searchsorted(codes, start_codes), minlength=N).astype(
+        np.int64
+    )
     return PairChain(Q, pairs.astype(np.int64), starts, list(vocab))
 
 
@@ -172,8 +180,8 @@ def lift_to_pairs(P) -> PairChain:
         States: the pairs with ``P[a, b] > 0``, in lexicographic order (the
         states of :func:`trigram_pair_chain` on the text ``P`` was estimated
         from). ``Tr((Q ⊙ Q)^k) = Tr((P ⊙ P)^k)`` for every k, so the lifted
-        chain has the same repetition rate (book, Chapter 9, theorem
-        ``thm-ar-lift``).
+        chain has the same repetition rate (book, :numref:`Chapter %s <chapter-general-autoregressive>`, theorem
+        :prf:ref:`thm-ar-lift`).
 
     Raises
     ------
@@ -192,7 +200,9 @@ def lift_to_pairs(P) -> PairChain:
     C = sp.csr_array(P) if not sp.issparse(P) else P.copy()
     C.eliminate_zeros()
     if C.nnz == 0:
-        raise ValueError("P has no positive entry, so its pair chain would have no states")
+        raise ValueError(
+            "P has no positive entry, so its pair chain would have no states"
+        )
     C.sort_indices()
     n = C.shape[0]
     deg = np.diff(C.indptr)
@@ -206,4 +216,6 @@ def lift_to_pairs(P) -> PairChain:
     cols = np.repeat(C.indptr[b], lens) + offsets
     Q = sp.csr_array((C.data[cols], (rows, cols)), shape=(N, N))
     Q.sort_indices()
-    return PairChain(Q, np.stack([a, b], axis=1).astype(np.int64), np.zeros(N, dtype=np.int64), None)
+    return PairChain(
+        Q, np.stack([a, b], axis=1).astype(np.int64), np.zeros(N, dtype=np.int64), None
+    )

@@ -1,13 +1,13 @@
 """A bigram with a fresh random perturbation at every step: a model of general autoregressive decoding.
 
-Book, Chapter 9 (Su 2021, section 一般解码; Fu et al. 2021, Theorem 2): a
+Book, :numref:`Chapter %s <chapter-general-autoregressive>` (Su 2021, section 一般解码; Fu et al. 2021, Theorem 2): a
 general autoregressive model is read as a bigram whose transition matrix is
 perturbed afresh at every step, ``B'_t = P + T_t`` with zero-mean ``T_t``
-(definition ``def-ar-perturbed``). This module draws the perturbations
+(:prf:ref:`def-ar-perturbed`). This module draws the perturbations
 (:func:`perturbation_amplitudes`, :func:`perturbed_matrices`), computes the
 repetition terms of a chain whose matrix changes with the step
 (:func:`time_varying_repetition_terms`), their exact mean and variance
-(:func:`perturbed_rate_moments`, theorem ``thm-ar-perturbed``), and samples
+(:func:`perturbed_rate_moments`, :prf:ref:`thm-ar-perturbed`), and samples
 the perturbed chain for a Monte Carlo estimate (:func:`perturbed_chains`,
 :func:`monte_carlo_perturbed_rate`).
 """
@@ -58,8 +58,6 @@ DENSE_LIMIT = 3000
 MOMENT_LIMIT = 40
 
 
-
-
 def perturbation_amplitudes(P, delta: float) -> np.ndarray:
     """Largest admissible amplitude of a symmetric ±c perturbation of each entry.
 
@@ -87,7 +85,7 @@ def perturbation_amplitudes(P, delta: float) -> np.ndarray:
 
     Notes
     -----
-    Book, Chapter 9, definition ``def-ar-perturbed``.
+    Book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`def-ar-perturbed`.
 
     Examples
     --------
@@ -99,11 +97,15 @@ def perturbation_amplitudes(P, delta: float) -> np.ndarray:
     s = P.sum(axis=1)
     # slack = min((1 - s) / s, 1): above 1 it cannot bind (c <= P), so it is only divided out
     # where s > 1/2, which also keeps a subnormal row sum from overflowing the quotient.
-    slack = np.divide(np.clip(1.0 - s, 0.0, None), s, out=np.ones_like(s), where=s > 0.5)
+    slack = np.divide(
+        np.clip(1.0 - s, 0.0, None), s, out=np.ones_like(s), where=s > 0.5
+    )
     return np.minimum(np.minimum(delta, P), P * slack[:, None])
 
 
-def perturbed_matrices(P, delta: float, steps: int, rng, size: int | None = None) -> np.ndarray:
+def perturbed_matrices(
+    P, delta: float, steps: int, rng, size: int | None = None
+) -> np.ndarray:
     """Draw the step matrices ``B'_t = P + T_t`` of a perturbed bigram.
 
     Parameters
@@ -125,7 +127,7 @@ def perturbed_matrices(P, delta: float, steps: int, rng, size: int | None = None
         ``B'_t[i, j] = P_ij + c_ij ε_tij`` with independent signs ``ε = ±1``:
         independent across steps and entries, zero-mean perturbations of
         variance ``c_ij² <= δ²``; every ``B'_t`` is nonnegative with row sums
-        at most 1 (book, Chapter 9, definition ``def-ar-perturbed``).
+        at most 1 (book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`def-ar-perturbed`).
 
     Raises
     ------
@@ -165,8 +167,8 @@ def time_varying_repetition_terms(matrices, K: int) -> np.ndarray:
     numpy.ndarray, shape (..., K), float64
         ``R'_k = tr(Π_{t=1}^{k} (B'_t ⊙ B'_{k+t}))`` for k = 1..K: summed over
         the start token, the probability that ``y_0 .. y_{2k}`` is a closed
-        k-walk written twice, when step t uses ``B'_t`` (book, Chapter 9,
-        eq. ``eq-ar-Rprime``). With every ``B'_t = P`` it is ``Tr(A^k)``.
+        k-walk written twice, when step t uses ``B'_t`` (book, :numref:`Chapter %s <chapter-general-autoregressive>`,
+        eq. :eq:`eq-ar-Rprime`). With every ``B'_t = P`` it is ``Tr(A^k)``.
 
     Raises
     ------
@@ -186,8 +188,15 @@ def time_varying_repetition_terms(matrices, K: int) -> np.ndarray:
     B = as_array(matrices, "matrices")
     if B.dtype.kind not in "fiu":
         raise TypeError(f"matrices must have a real dtype, got dtype {B.dtype}")
-    if B.ndim < 3 or B.shape[-1] != B.shape[-2] or B.shape[-1] == 0 or B.shape[-3] < 2 * K:
-        raise ValueError(f"matrices must have shape (..., T, n, n) with T >= 2K = {2 * K}, got shape {B.shape}")
+    if (
+        B.ndim < 3
+        or B.shape[-1] != B.shape[-2]
+        or B.shape[-1] == 0
+        or B.shape[-3] < 2 * K
+    ):
+        raise ValueError(
+            f"matrices must have shape (..., T, n, n) with T >= 2K = {2 * K}, got shape {B.shape}"
+        )
     B = B.astype(np.float64)
     if not np.all(np.isfinite(B)):
         raise ValueError("matrices has NaN or infinite entries")
@@ -259,8 +268,8 @@ def perturbed_rate_moments(P, delta: float, K: int) -> PerturbedMoments:
         ``E R'_k = Tr(A^k)`` and ``Var R'_k = Tr((A⊗A + E)^k) - Tr(A^k)²``,
         where the n² x n² matrix ``E`` is zero except
         ``E[(i,i),(j,j)] = c_ij² (2 P_ij² + c_ij²)``, ``c`` from
-        :func:`perturbation_amplitudes` (book, Chapter 9, theorem
-        ``thm-ar-perturbed``).
+        :func:`perturbation_amplitudes` (book, :numref:`Chapter %s <chapter-general-autoregressive>`, theorem
+        :prf:ref:`thm-ar-perturbed`).
 
     Raises
     ------
@@ -335,7 +344,12 @@ def perturbed_chains(P, delta: float, starts, length: int, rng) -> np.ndarray:
     rng = as_generator(rng)
     n = chain.n
     starts = check_starts(starts, n)
-    check_memory(length, "length", 16 * max(starts.size, 1), f"the {starts.size} chains (int64, m x (length + 1))")
+    check_memory(
+        length,
+        "length",
+        16 * max(starts.size, 1),
+        f"the {starts.size} chains (int64, m x (length + 1))",
+    )
     Y = np.full((starts.size, length + 1), END, dtype=np.int64)
     Y[:, 0] = starts
     for t in range(1, length + 1):
@@ -349,7 +363,9 @@ def perturbed_chains(P, delta: float, starts, length: int, rng) -> np.ndarray:
     return Y
 
 
-def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng) -> MonteCarloEstimate:
+def monte_carlo_perturbed_rate(
+    P, delta: float, K: int, samples: int, rng
+) -> MonteCarloEstimate:
     """Monte Carlo estimate of ``E R'_K`` for the perturbed bigram.
 
     Parameters
@@ -370,8 +386,9 @@ def monte_carlo_perturbed_rate(P, delta: float, K: int, samples: int, rng) -> Mo
     -------
     repetition.MonteCarloEstimate
         ``value = n * mean(count of k <= K with a repeat)``, an unbiased
-        estimate of ``E R'_K`` (which equals ``R_K``, book, Chapter 9, theorem
-        ``thm-ar-perturbed``), with its standard error.
+        estimate of ``E R'_K`` (which equals ``R_K``, book, :numref:`Chapter %s <chapter-general-autoregressive>`,
+        theorem
+        :prf:ref:`thm-ar-perturbed`), with its standard error.
 
     Raises
     ------
@@ -507,7 +524,9 @@ class PaperTheorem2:
 def _positive_deviations(a):
     arr = np.asarray(a, dtype=np.float64)
     if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"a must be a positive finite deviation (or an array of them), got {a!r}")
+        raise ValueError(
+            f"a must be a positive finite deviation (or an array of them), got {a!r}"
+        )
     return float(arr) if arr.ndim == 0 else arr
 
 
@@ -515,7 +534,9 @@ def _positive_deviations(a):
 _MAX_DOUBLINGS = 80
 
 
-def _doubling_sums(X: np.ndarray, Ys: list[np.ndarray], stein: bool) -> list[np.ndarray]:
+def _doubling_sums(
+    X: np.ndarray, Ys: list[np.ndarray], stein: bool
+) -> list[np.ndarray]:
     """``Σ_(k>=0) X^k Y X^kᵀ`` (``stein``) or ``Σ_(k>=0) X^k Y`` for each ``Y`` in ``Ys``; ``X, Y >= 0``, ``ρ(X) < 1``.
 
     By doubling: with ``A = X^(2^j)`` and ``Z`` the first ``2^j`` terms,
@@ -574,8 +595,15 @@ def _second_moments_diverge(P: np.ndarray, c, delta: float, g: float) -> bool:
     diagonal = {i * (n + 1) for i in range(n)}
     rows = []
     for i, j in itertools.product(range(n), repeat=2):
-        row = [(k * n + m, exact[i][k] * exact[j][m]) for k in range(n) for m in range(n)]
-        rows.append([(col, a + (d2 if i * n + j in diagonal and col in diagonal else 0)) for col, a in row])
+        row = [
+            (k * n + m, exact[i][k] * exact[j][m]) for k in range(n) for m in range(n)
+        ]
+        rows.append(
+            [
+                (col, a + (d2 if i * n + j in diagonal and col in diagonal else 0))
+                for col, a in row
+            ]
+        )
     return not _arp_closed._m_matrix_pivots_positive(rows, Fraction(c), squared=False)
 
 
@@ -619,9 +647,9 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
 
     Notes
     -----
-    Book, Chapter 9, theorem ``thm-ar-paper-theorem2`` (Fu et al. 2021,
+    Book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-paper-theorem2` (Fu et al. 2021,
     Theorem 2, as printed on the authors' slides) and proposition
-    ``prop-ar-mean-square``. With ``c = ζn``, ``Φ = P ⊗ P``,
+    :prf:ref:`prop-ar-mean-square`. With ``c = ζn``, ``Φ = P ⊗ P``,
     ``u = vec(I)`` and ``Ψ = Φ + δ² u uᵀ = E(B'_t ⊗ B'_t)``:
     ``E Tr(Π_(t<=2r) B'_t) Tr(Π_(t<=2s) B'_t) = Tr(Ψ^(2r) (I ⊗ P^(2(s-r))))``
     for ``r <= s``, so
@@ -663,36 +691,58 @@ def paper_theorem2(P, delta: float) -> PaperTheorem2:
     constant = 3.0 * c * d2 / ((c - 4.0) * (c - 1.0)) if c > 4.0 else float("nan")
     norm2 = float(sla.svdvals(P, check_finite=False)[0]) ** 2 if n else 0.0
     if c == 0 or not _arp_closed.series_converges(chain):  # exactly ρ(P)² >= ζn
-        return PaperTheorem2(c, delta, col, holds, float("inf"), float("inf"), constant, norm2, n)
+        return PaperTheorem2(
+            c, delta, col, holds, float("inf"), float("inf"), constant, norm2, n
+        )
     eye = np.eye(n)
     X = (P @ P) / c
-    N, = _doubling_sums(X, [eye], stein=False)                  # (I - X)^{-1} = Σ_k X^k >= I
-    arp = float(np.einsum("ij,ji->", X, N))                      # Tr(X (I - X)^{-1}), nonnegative terms
-    growth = float(N.sum(axis=1).max())                          # ||(I - X)^{-1}||_∞
+    (N,) = _doubling_sums(X, [eye], stein=False)  # (I - X)^{-1} = Σ_k X^k >= I
+    arp = float(np.einsum("ij,ji->", X, N))  # Tr(X (I - X)^{-1}), nonnegative terms
+    growth = float(N.sum(axis=1).max())  # ||(I - X)^{-1}||_∞
     # ρ(Ψ) < c  <=>  δ² uᵀ(cI - Φ)^{-1} u < 1 (a rank-one update of the M-matrix cI - Φ)
     g = float(np.trace(_doubling_sums(P / math.sqrt(c), [eye / c], stein=True)[0]))
     if d2 == 0.0:
-        _sparse_rate.warn_conditioning("Theorem 2: ARP_printed is close to diverging", growth)
+        _sparse_rate.warn_conditioning(
+            "Theorem 2: ARP_printed is close to diverging", growth
+        )
         return PaperTheorem2(c, delta, col, holds, arp, 0.0, constant, norm2, n)
     if _second_moments_diverge(P, chain.zeta_n, delta, g):
-        _sparse_rate.warn_conditioning("Theorem 2: ARP_printed is close to diverging", growth)
-        return PaperTheorem2(c, delta, col, holds, arp, float("inf"), constant, norm2, n)
+        _sparse_rate.warn_conditioning(
+            "Theorem 2: ARP_printed is close to diverging", growth
+        )
+        return PaperTheorem2(
+            c, delta, col, holds, arp, float("inf"), constant, norm2, n
+        )
     worst = max(growth, growth**2, 1.0 / (1.0 - d2 * g))
-    _sparse_rate.warn_conditioning("Theorem 2: ARP_printed or the mean square is close to diverging", worst)
+    _sparse_rate.warn_conditioning(
+        "Theorem 2: ARP_printed or the mean square is close to diverging", worst
+    )
     L = 2.0 * N - eye
     # vec(Z) for n x n matrices Z (row-major): Φ vec(Z) = vec(P Z Pᵀ), u = vec(I)
-    U = (P @ P.T, eye)                      # Φ u and u
-    W = (eye, P.T @ P + n * d2 * eye)         # u and Φᵀu + nδ² u:  Ψ² = Φ² + δ² [Φu, u][u, Φᵀu + nδ²u]ᵀ
+    U = (P @ P.T, eye)  # Φ u and u
+    W = (
+        eye,
+        P.T @ P + n * d2 * eye,
+    )  # u and Φᵀu + nδ² u:  Ψ² = Φ² + δ² [Φu, u][u, Φᵀu + nδ²u]ᵀ
     Y = _doubling_sums(X, [Ui / c**2 for Ui in U], stein=True)  # (c² - Φ²)^{-1} U
     S = np.eye(2) - d2 * np.array([[np.vdot(Wi, Yj) for Yj in Y] for Wi in W])
-    V = _doubling_sums(X, [(Yj @ L.T) / c**2 for Yj in Y], stein=True)  # (c² - Φ²)^{-1} (I ⊗ L) (c² - Φ²)^{-1} U
+    V = _doubling_sums(
+        X, [(Yj @ L.T) / c**2 for Yj in Y], stein=True
+    )  # (c² - Φ²)^{-1} (I ⊗ L) (c² - Φ²)^{-1} U
     Omega = np.array([[np.vdot(Wi, Vj) for Vj in V] for Wi in W])
     ms = c**2 * d2 * float(np.trace(np.linalg.solve(S, Omega)))
     return PaperTheorem2(c, delta, col, holds, arp, max(ms, 0.0), constant, norm2, n)
 
 
-def paper_perturbed_arp(P, delta: float, K: int, size: int, rng, law: str = "rademacher",
-                        p: float | None = None) -> np.ndarray:
+def paper_perturbed_arp(
+    P,
+    delta: float,
+    K: int,
+    size: int,
+    rng,
+    law: str = "rademacher",
+    p: float | None = None,
+) -> np.ndarray:
     """Draw ``ARP'`` of the paper's Theorem 2 (as printed), truncated after K terms.
 
     Parameters
@@ -734,7 +784,7 @@ def paper_perturbed_arp(P, delta: float, K: int, size: int, rng, law: str = "rad
 
     Notes
     -----
-    Book, Chapter 9, theorem ``thm-ar-paper-theorem2``. Draws are made step
+    Book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-paper-theorem2`. Draws are made step
     by step (``2K`` steps of ``size x n x n`` entries, in chunks of 1,000
     draws), so the same seed gives the same values.
 
@@ -757,7 +807,9 @@ def paper_perturbed_arp(P, delta: float, K: int, size: int, rng, law: str = "rad
             raise ValueError("p must be given for law='three-point'")
         p = check_real(p, "p", 0.0, 0.5)
     elif p is not None:
-        raise ValueError(f"p is used only with law='three-point', got p={p!r} with law={law!r}")
+        raise ValueError(
+            f"p is used only with law='three-point', got p={p!r} with law={law!r}"
+        )
     n = chain.n
     c = float(chain.zeta_n)
     if c == 0:
@@ -771,12 +823,19 @@ def paper_perturbed_arp(P, delta: float, K: int, size: int, rng, law: str = "rad
             if law == "rademacher":
                 T = (rng.integers(0, 2, size=(m, n, n)) * 2.0 - 1.0) * delta
             elif law == "normal":
-                T = rng.normal(0.0, delta, size=(m, n, n)) if delta > 0 else np.zeros((m, n, n))
+                T = (
+                    rng.normal(0.0, delta, size=(m, n, n))
+                    if delta > 0
+                    else np.zeros((m, n, n))
+                )
             else:
                 u = rng.random((m, n, n))
-                T = (np.where(u < p, 1.0, 0.0) - np.where((u >= p) & (u < 2 * p), 1.0, 0.0)) * (delta / np.sqrt(2 * p))
+                T = (
+                    np.where(u < p, 1.0, 0.0)
+                    - np.where((u >= p) & (u < 2 * p), 1.0, 0.0)
+                ) * (delta / np.sqrt(2 * p))
             X = X @ (P + T)
             if t % 2 == 0:
                 total += np.trace(X, axis1=1, axis2=2) / c ** (t // 2)
-        out[lo:lo + m] = total
+        out[lo : lo + m] = total
     return out

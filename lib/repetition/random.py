@@ -11,9 +11,9 @@ matrix, so the same seed gives the same matrix on every machine:
   give more peaked rows), an optional i.i.d. support and one of the end-token
   conventions of Chapters 1, 4 and 5;
 * :func:`dirichlet_decoder`: Dirichlet rows scaled to a mass, small entries
-  cut to zero (Chapter 9);
+  cut to zero (:numref:`Chapter %s <chapter-general-autoregressive>`);
 * :func:`count_decoder`: the maximum-likelihood estimate of random small
-  integer counts, with many ties (Chapter 4).
+  integer counts, with many ties (:numref:`Chapter %s <chapter-decoding>`).
 
 Draws happen in the order the chapters made them, so a chapter that replaces
 its own loop by one of these calls gets the same matrices for the same seed.
@@ -26,15 +26,27 @@ import numpy as np
 from ._validation import as_generator, check_choice, check_positive_int, check_real
 from .estimate import transition_matrix
 
-__all__ = ["random_transition_matrix", "random_decoder", "dirichlet_decoder", "count_decoder"]
+__all__ = [
+    "random_transition_matrix",
+    "random_decoder",
+    "dirichlet_decoder",
+    "count_decoder",
+]
 
 _SUPPORTS = ("dense", "iid", "top-k", "greedy")
 
 _ENDS = ("none", "ratio", "random-ratio", "offset", "random-offset")
 
 
-def random_transition_matrix(n: int, support: str = "dense", *, density: float = 0.1, width: int = 5,
-                             mass_low: float = 0.5, rng=None) -> np.ndarray:
+def random_transition_matrix(
+    n: int,
+    support: str = "dense",
+    *,
+    density: float = 0.1,
+    width: int = 5,
+    mass_low: float = 0.5,
+    rng=None,
+) -> np.ndarray:
     """A random substochastic transition matrix with the support left by a decoding rule.
 
     Parameters
@@ -108,8 +120,15 @@ def random_transition_matrix(n: int, support: str = "dense", *, density: float =
     return W * rng.uniform(mass_low, 1.0, size=(n, 1))
 
 
-def random_decoder(n: int, *, power: float = 1.0, density: float | None = None, end: str = "none",
-                   end_size: float = 0.0, rng=None) -> np.ndarray:
+def random_decoder(
+    n: int,
+    *,
+    power: float = 1.0,
+    density: float | None = None,
+    end: str = "none",
+    end_size: float = 0.0,
+    rng=None,
+) -> np.ndarray:
     """A random decoder: uniform weights raised to ``power``, an optional random support, and an end-token mass.
 
     Parameters
@@ -143,8 +162,9 @@ def random_decoder(n: int, *, power: float = 1.0, density: float | None = None, 
         ``rng.random((n, n)) ** power``, the support ``rng.random((n, n)) <
         density`` (unless ``density`` is None), the per-row ``U`` (only for
         the random end forms): the order of the hand-written generators of the
-        book's Chapter 1 (section "What R counts"), Chapter 4 (the greedy,
-        truncation, count-lowering and temperature experiments) and Chapter 5
+        book's :numref:`Chapter %s <bigram-setup>` (section "What R counts"),
+        :numref:`Chapter %s <chapter-decoding>` (the greedy,
+        truncation, count-lowering and temperature experiments) and :numref:`Chapter %s <chapter-eigen-upper>`
         (the random spectra, looseness and timing experiments).
 
     Raises
@@ -191,8 +211,14 @@ def random_decoder(n: int, *, power: float = 1.0, density: float | None = None, 
     return np.divide(W, total, out=np.zeros_like(W), where=s > 0)
 
 
-def dirichlet_decoder(n: int, *, concentration: float = 0.4, mass: float = 0.8, cut: float = 0.02,
-                      rng=None) -> np.ndarray:
+def dirichlet_decoder(
+    n: int,
+    *,
+    concentration: float = 0.4,
+    mass: float = 0.8,
+    cut: float = 0.02,
+    rng=None,
+) -> np.ndarray:
     """A random decoder with Dirichlet rows: ``mass`` times a Dirichlet draw, entries below ``cut`` set to 0.
 
     Parameters
@@ -214,7 +240,7 @@ def dirichlet_decoder(n: int, *, concentration: float = 0.4, mass: float = 0.8, 
     numpy.ndarray, shape (n, n), float64
         ``rng.dirichlet(np.full(n, concentration), size=n) * mass`` with the
         entries below ``cut`` zeroed: the random decoders of the book's
-        Chapter 9 (Theorem 1 and the perturbed bigram).
+        :numref:`Chapter %s <chapter-general-autoregressive>` (Theorem 1 and the perturbed bigram).
 
     Raises
     ------
@@ -239,7 +265,9 @@ def dirichlet_decoder(n: int, *, concentration: float = 0.4, mass: float = 0.8, 
     return P
 
 
-def count_decoder(n: int, *, max_count: int = 5, end: bool = True, rng=None) -> np.ndarray:
+def count_decoder(
+    n: int, *, max_count: int = 5, end: bool = True, rng=None
+) -> np.ndarray:
     """The maximum-likelihood decoder of random small integer bigram counts (many ties).
 
     Parameters
@@ -260,7 +288,7 @@ def count_decoder(n: int, *, max_count: int = 5, end: bool = True, rng=None) -> 
         :func:`repetition.transition_matrix` of counts
         ``rng.integers(0, max_count + 1, size=(n, n + 1))``, the end column
         zeroed when ``end`` is False, and a row with no count given one count
-        of token 0: the "counts" family of the book's Chapter 4.
+        of token 0: the "counts" family of the book's :numref:`Chapter %s <chapter-decoding>`.
 
     Raises
     ------

@@ -1,12 +1,12 @@
 """The repetition rate ``R = Σ_{k>=1} Tr((P ⊙ P)^k)``: exactly, term by term, and as a certified series.
 
-Book, Chapter 1: ``R`` is the expected number of repeated subsequences
+Book, :numref:`Chapter %s <bigram-setup>`: ``R`` is the expected number of repeated subsequences
 (closed walks written twice in a row) per start token, summed over start
 tokens; in closed form ``R = Tr(A (I - A)^{-1})`` with ``A = P ⊙ P`` whenever
-the spectral radius of ``A`` is below 1 (eq. ``eq-R-closed``). This module is
+the spectral radius of ``A`` is below 1 (eq. :eq:`eq-R-closed`). This module is
 the one home of ``R`` (:func:`repetition_rate`), of its terms ``Tr(A^k)``
 (:func:`repetition_terms`) and of its partial sums with a proven tail bound
-(:func:`repetition_rate_series`, book, Chapter 5).
+(:func:`repetition_rate_series`, book, :numref:`Chapter %s <chapter-eigen-upper>`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from . import _linalg, _sparse_rate
 from ._validation import check_memory, check_positive_int, check_real
 from .chain import as_chain
 
-__all__ = ["repetition_rate", "repetition_terms", "repetition_rate_series", "SeriesResult", "ConditioningWarning"]
+__all__ = [
+    "repetition_rate",
+    "repetition_terms",
+    "repetition_rate_series",
+    "SeriesResult",
+    "ConditioningWarning",
+]
+
 
 class ConditioningWarning(RuntimeWarning):
     """The spectral radius of ``P ⊙ P`` (or of ``P``) is so close to 1 that rounding limits the accuracy of a result."""
@@ -41,12 +48,12 @@ def repetition_rate(P) -> float:
     Returns
     -------
     float
-        ``R = Tr(A (I - A)^{-1})`` with ``A = P ⊙ P`` (book, Chapter 1,
-        eq. ``eq-R-closed``; Su 2021, section 二元解码): the sum over all
+        ``R = Tr(A (I - A)^{-1})`` with ``A = P ⊙ P`` (book, :numref:`Chapter %s <bigram-setup>`,
+        eq. :eq:`eq-R-closed`; Su 2021, section 二元解码): the sum over all
         lengths k >= 1 and all closed k-walks of the squared walk probability.
         ``math.inf`` exactly when the series diverges, which happens exactly
         when the graph of entries equal to 1 has a cycle (theorem
-        ``thm-divergence``); this is decided on the graph, not by a singular
+        :prf:ref:`thm-divergence`); this is decided on the graph, not by a singular
         solve.
 
     Raises
@@ -102,7 +109,9 @@ def repetition_rate(P) -> float:
         value, growth = _sparse_rate.resolvent_trace(Ac)
         total += value
         worst = max(worst, growth)
-    _sparse_rate.warn_conditioning("repetition rate: the spectral radius of P ⊙ P is close to 1", worst)
+    _sparse_rate.warn_conditioning(
+        "repetition rate: the spectral radius of P ⊙ P is close to 1", worst
+    )
     return float(total)
 
 
@@ -120,7 +129,7 @@ def repetition_terms(P, K: int) -> np.ndarray:
     -------
     numpy.ndarray, shape (K,), float64
         ``terms[k - 1] = Tr((P ⊙ P)^k)``: the total probability of a repeated
-        subsequence of length k (book, Chapter 1, eq. ``eq-Rk``). Each term
+        subsequence of length k (book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-Rk`). Each term
         is a sum of nonnegative products, computed per strongly connected
         component with ``Tr(A^k) = Σ (A^a ⊙ (A^b)^T)`` for ``a = ceil(k/2)``,
         ``b = floor(k/2)``, so only about K/2 matrix products are formed, and
@@ -146,16 +155,39 @@ def repetition_terms(P, K: int) -> np.ndarray:
     chain = as_chain(P)
     K = check_positive_int(K, "K")
     # the terms, and the (K, m) diagonals of a component whose m x m powers are formed by blocks of rows
-    m = max((idx.size for idx in chain.hadamard_components if 3 * 8 * idx.size**2 > _linalg.POWER_MEMORY), default=0)
-    check_memory(K, "K", 8 * (1 + m), "the terms" + (f" and the diagonals of the powers of a component of {m} tokens" if m else ""))
+    m = max(
+        (
+            idx.size
+            for idx in chain.hadamard_components
+            if 3 * 8 * idx.size**2 > _linalg.POWER_MEMORY
+        ),
+        default=0,
+    )
+    check_memory(
+        K,
+        "K",
+        8 * (1 + m),
+        "the terms"
+        + (
+            f" and the diagonals of the powers of a component of {m} tokens"
+            if m
+            else ""
+        ),
+    )
     terms = np.zeros(K, dtype=np.float64)
     for idx, Ac in chain.blocks():
         m = idx.size
-        if 3 * 8 * m * m > _linalg.POWER_MEMORY:  # powers by blocks of rows (word-level components)
+        if (
+            3 * 8 * m * m > _linalg.POWER_MEMORY
+        ):  # powers by blocks of rows (word-level components)
             terms += _linalg.power_diagonals(Ac, K)[0].sum(axis=1)
             continue
         for k, Xa, Xb in _linalg.power_pairs(Ac, K):
-            terms[k - 1] += float(np.trace(Xa)) if Xb is None else float(np.einsum("ij,ji->", Xa, Xb))
+            terms[k - 1] += (
+                float(np.trace(Xa))
+                if Xb is None
+                else float(np.einsum("ij,ji->", Xa, Xb))
+            )
     return terms
 
 
@@ -185,7 +217,9 @@ class SeriesResult:
     block: int
 
 
-def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> SeriesResult:
+def repetition_rate_series(
+    P, tol: float = 1e-10, max_terms: int = 100_000
+) -> SeriesResult:
     """Sum ``R = Σ_k Tr(A^k)`` term by term until a proven tail bound is below ``tol``.
 
     Parameters
@@ -216,7 +250,7 @@ def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> S
 
     Notes
     -----
-    Book, Chapter 5, theorem ``thm-series-tail``. Let ``σ_k = 1ᵀ A^k 1`` (the
+    Book, :numref:`Chapter %s <chapter-eigen-upper>`, :prf:ref:`thm-series-tail`. Let ``σ_k = 1ᵀ A^k 1`` (the
     sum of all entries of ``A^k``) and ``c_j = ||A^j||_∞`` (its largest row
     sum). Since ``A >= 0``, ``Tr(A^k) <= σ_k`` and ``A^j 1 <= c_j 1``, so
     ``Σ_{k>K} Tr(A^k) <= Σ_{j>=1} 1ᵀ A^K A^j 1 <= σ_K Σ_{j>=1} c_j``; by
@@ -251,7 +285,9 @@ def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> S
     if sp.issparse(Ac):  # drop the edges between components
         coo = sp.coo_array(Ac)
         same = label[coo.row] == label[coo.col]
-        Ac = sp.csr_array((coo.data[same], (coo.row[same], coo.col[same])), shape=Ac.shape)
+        Ac = sp.csr_array(
+            (coo.data[same], (coo.row[same], coo.col[same])), shape=Ac.shape
+        )
         if Ac.nnz > 0.1 * idx.size**2:
             Ac = Ac.toarray()
     else:
@@ -259,7 +295,10 @@ def repetition_rate_series(P, tol: float = 1e-10, max_terms: int = 100_000) -> S
     X = Ac.toarray() if sp.issparse(Ac) else Ac.copy()
     value = 0.0
     norm_sum = 0.0  # c_1 + ... + c_K
-    best_m, best_u = 0, math.inf  # U = min_m (c_1 + ... + c_m) / (1 - c_m) >= Σ_j ||A^j||_∞
+    best_m, best_u = (
+        0,
+        math.inf,
+    )  # U = min_m (c_1 + ... + c_m) / (1 - c_m) >= Σ_j ||A^j||_∞
     tail = math.inf
     for K in range(1, max_terms + 1):
         value += float(np.trace(X))

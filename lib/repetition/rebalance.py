@@ -1,11 +1,11 @@
 """Rebalanced encoding (Fu et al. 2021, Sec. 5): merge high-probability pairs into tokens.
 
-Book, Chapter 7, definition ``def-rebalanced-encoding``. Estimate the bigram
+Book, :numref:`Chapter %s <chapter-rebalanced>`, :prf:ref:`def-rebalanced-encoding`. Estimate the bigram
 transition matrix of the training text, merge every adjacent pair ``(i, j)``
 with ``P_ij > γ`` into one new token, re-estimate, and repeat until no entry
 exceeds γ or a fixed number of rounds has been done. Merging removes the rows
 that put most of their mass on one successor, the rows with the largest
-``r_i = Σ_j P_ij²`` (Chapter 6).
+``r_i = Σ_j P_ij²`` (:numref:`Chapter %s <chapter-frobenius>`).
 
 The whole corpus is held as one integer array, so each round costs a few
 vectorised passes over it (about 0.3 s per million tokens).
@@ -73,12 +73,19 @@ def _estimate(ids: np.ndarray, last: np.ndarray, n: int, delta: float):
         cnt = full[uniq]
     else:
         uniq, cnt = np.unique(keys, return_counts=True)
-    totals = np.bincount(ids, minlength=n).astype(np.float64)  # each occurrence is followed by a token or the end
+    totals = np.bincount(ids, minlength=n).astype(
+        np.float64
+    )  # each occurrence is followed by a token or the end
     return uniq, add_delta(cnt, totals[uniq // n], n, delta)
 
 
-def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: float = 1.0,
-                        separator: str = "") -> RebalancedEncoding:
+def rebalanced_encoding(
+    sentences,
+    gamma: float,
+    max_iter: int = 10,
+    smoothing: float = 1.0,
+    separator: str = "",
+) -> RebalancedEncoding:
     """Rebalanced encoding: repeatedly merge every adjacent pair with ``P_ij > γ``.
 
     Parameters
@@ -125,7 +132,7 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
     merged and ``c`` stays. The authors' code re-applies all merges found so
     far to the original text with a regular expression; the merged tokens are
     the same except where such overlaps are resolved differently. Book,
-    Chapter 7, definition ``def-rebalanced-encoding``; Fu et al. (2021), Sec. 5.
+    :numref:`Chapter %s <chapter-rebalanced>`, :prf:ref:`def-rebalanced-encoding`; Fu et al. (2021), Sec. 5.
 
     Examples
     --------
@@ -144,7 +151,9 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
     if not seqs:
         raise ValueError("sentences holds no token")
     index: dict = {}
-    ids = np.fromiter((index.setdefault(t, len(index)) for s in seqs for t in s), dtype=np.int64)
+    ids = np.fromiter(
+        (index.setdefault(t, len(index)) for s in seqs for t in s), dtype=np.int64
+    )
     strings = np.empty(len(index), dtype=object)
     strings[:] = list(index)
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
@@ -165,7 +174,9 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
         if round_no == max_iter:
             break
         chosen = np.sort(uniq[prob > gamma])
-        merges.append(sorted((str(strings[k // n]), str(strings[k % n])) for k in chosen))
+        merges.append(
+            sorted((str(strings[k // n]), str(strings[k % n])) for k in chosen)
+        )
         # Positions t whose pair (t, t + 1) is chosen, inside one sentence.
         keys = ids[:-1] * n + ids[1:]
         hit = np.zeros(ids.size, dtype=bool)
@@ -180,7 +191,8 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
         new_keys = ids[t] * n + ids[t + 1]
         pair_keys, pair_idx = np.unique(new_keys, return_inverse=True)
         new_strings = np.array(
-            [strings[k // n] + separator + strings[k % n] for k in pair_keys], dtype=object
+            [strings[k // n] + separator + strings[k % n] for k in pair_keys],
+            dtype=object,
         )
         ids = ids.copy()
         ids[t] = n + pair_idx
@@ -192,14 +204,18 @@ def rebalanced_encoding(sentences, gamma: float, max_iter: int = 10, smoothing: 
         # Re-index to the tokens still in use, merging equal strings.
         all_strings = np.concatenate([strings, new_strings])
         used = np.flatnonzero(np.bincount(ids, minlength=all_strings.size))
-        merged_str, str_inv = np.unique(all_strings[used], return_inverse=True)  # Python str order, NULs kept
+        merged_str, str_inv = np.unique(
+            all_strings[used], return_inverse=True
+        )  # Python str order, NULs kept
         remap = np.zeros(all_strings.size, dtype=np.int64)
         remap[used] = str_inv
         strings = merged_str.astype(object)
         ids = remap[ids]
 
     freq = np.bincount(ids, minlength=strings.size)
-    order = sorted(range(strings.size), key=lambda i: (-freq[i], strings[i]))  # ties in code-point order
+    order = sorted(
+        range(strings.size), key=lambda i: (-freq[i], strings[i])
+    )  # ties in code-point order
     vocab = [str(strings[i]) for i in order]
     words = strings[ids]
     ends = np.flatnonzero(last) + 1

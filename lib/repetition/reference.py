@@ -67,7 +67,10 @@ def _product(values):
 
 def _matmul(X: list, Y: list) -> list:
     n, m, p = len(X), len(Y), len(Y[0])
-    return [[sum((X[i][l] * Y[l][j] for l in range(m)), 0) for j in range(p)] for i in range(n)]
+    return [
+        [sum((X[i][h] * Y[h][j] for h in range(m)), 0) for j in range(p)]
+        for i in range(n)
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def closed_walk_weights(P, k: int, start: int | None = None) -> list:
     for rest in itertools.product(range(n), repeat=k - 1):
         for i in starts:
             path = (i, *rest, i)
-            w = _product(M[a][b] for a, b in zip(path, path[1:]))
+            w = _product(M[a][b] for a, b in itertools.pairwise(path))
             if w != 0:
                 out.append(w)
     return out
@@ -127,7 +130,7 @@ def closed_walk_sum(P, k: int, power: int = 2):
         Walk length, >= 1.
     power : int, default 2
         2 gives ``Tr(A^k)`` with ``A = P ⊙ P`` (the k-th term of ``R``, book,
-        Chapter 1, eq. ``eq-Rk``); 1 gives ``Tr(P^k)``.
+        :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-Rk`); 1 gives ``Tr(P^k)``.
 
     Returns
     -------
@@ -184,7 +187,7 @@ def exact_repetition_terms(P, K: int) -> list:
     Returns
     -------
     list, length K
-        The terms of ``R`` (book, Chapter 1, eq. ``eq-Rk``): the reference
+        The terms of ``R`` (book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-Rk`): the reference
         for :func:`repetition.repetition_terms`.
 
     Examples
@@ -204,7 +207,8 @@ def exact_repetition_terms(P, K: int) -> list:
 
 
 def exact_resolvent_trace(A):
-    """``Tr(A (I - A)^{-1}) = Tr((I - A)^{-1}) - n`` by exact Gauss-Jordan elimination; ``math.inf`` if ``I - A`` is singular.
+    """``Tr(A (I - A)^{-1}) = Tr((I - A)^{-1}) - n`` by exact Gauss-Jordan elimination; ``math.inf`` if ``I - A`` is
+    singular.
 
     Parameters
     ----------
@@ -224,7 +228,10 @@ def exact_resolvent_trace(A):
     """
     rows = _rows(A)
     n = len(rows)
-    M = [[int(i == j) - rows[i][j] for j in range(n)] + [int(i == j) for j in range(n)] for i in range(n)]
+    M = [
+        [int(i == j) - rows[i][j] for j in range(n)] + [int(i == j) for j in range(n)]
+        for i in range(n)
+    ]
     for c in range(n):
         piv = next((r for r in range(c, n) if M[r][c] != 0), None)
         if piv is None:
@@ -235,7 +242,7 @@ def exact_resolvent_trace(A):
         for r in range(n):
             if r != c and M[r][c] != 0:
                 f = M[r][c]
-                M[r] = [a - f * b for a, b in zip(M[r], M[c])]
+                M[r] = [a - f * b for a, b in zip(M[r], M[c], strict=True)]
     return sum((M[i][n + i] for i in range(n)), 0) - n
 
 
@@ -250,8 +257,8 @@ def exact_repetition_rate(P):
     Returns
     -------
     Fraction, sympy number or float
-        ``R`` in the arithmetic of the entries (book, Chapter 1, eq.
-        ``eq-R-closed``), or ``math.inf`` when ``I - A`` is singular (a
+        ``R`` in the arithmetic of the entries (book, :numref:`Chapter %s <bigram-setup>`, eq.
+        :eq:`eq-R-closed`), or ``math.inf`` when ``I - A`` is singular (a
         deterministic cycle): the reference for :func:`repetition.repetition_rate`.
 
     Examples
@@ -276,7 +283,7 @@ def repetition_rate_from_charpoly(P):
     -------
     sympy expression
         ``Σ_i 1 / (1 - λ_i) - n = Σ_i λ_i / (1 - λ_i)`` without computing an
-        eigenvalue (book, Chapter 5, eq. ``eq-R-eigen``): a reference for
+        eigenvalue (book, :numref:`Chapter %s <chapter-eigen-upper>`, eq. :eq:`eq-R-eigen`): a reference for
         :func:`repetition.eigen_repetition_rate` that holds for defective
         ``A`` too.
 
@@ -305,7 +312,7 @@ def exact_spectral_radius(M):
     -------
     sympy expression
         ``ρ(M)``: the reference for :func:`repetition.spectral_radius` and the
-        Frobenius interval of the book's Chapter 6.
+        Frobenius interval of the book's :numref:`Chapter %s <chapter-frobenius>`.
 
     Examples
     --------
@@ -366,7 +373,9 @@ def exact_lower_bounds(P, k: int) -> dict:
         N=N,
         exact=tr_A,
         cs=tr_P**2 / N if N else Fraction(0),
-        per_row=sum((d * d / mi for d, mi in zip(diag, m) if mi), Fraction(0)),
+        per_row=sum(
+            (d * d / mi for d, mi in zip(diag, m, strict=True) if mi), Fraction(0)
+        ),
         row=sq / n ** (k - 1),
         uniform=tr_P**2 / n**k,
         zeta_walks=tr_P**2 / zn**k if nnz else Fraction(0),
@@ -431,8 +440,8 @@ def exact_decoding_rule(P, rule: str, param=None) -> list:
     -------
     list of lists of Fraction, shape (n, n)
         The transformed block: outcomes sorted by decreasing probability, ties
-        by index with the end token last (book, Chapter 4, eqs. ``eq-topk``,
-        ``eq-topp``, ``eq-temperature``): the reference for
+        by index with the end token last (book, :numref:`Chapter %s <chapter-decoding>`, eqs. :eq:`eq-topk`,
+        :eq:`eq-topp`, :eq:`eq-temperature`): the reference for
         :func:`repetition.top_k`, :func:`repetition.top_p`,
         :func:`repetition.greedy` and :func:`repetition.temperature`.
 
@@ -482,7 +491,7 @@ def exact_pair_lift(P):
     states : list of (int, int)
         The pairs ``(a, b)`` with ``P[a, b] != 0``, in lexicographic order.
     Q : sympy Matrix, shape (N, N)
-        The pair chain of the book's Chapter 9, theorem ``thm-ar-lift``: the
+        The pair chain of the book's :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-lift`: the
         reference for :func:`repetition.lift_to_pairs`.
 
     Examples
@@ -496,8 +505,13 @@ def exact_pair_lift(P):
     M = sympy.Matrix(P)
     m = M.shape[0]
     states = [(a, b) for a in range(m) for b in range(m) if M[a, b] != 0]
-    Q = sympy.Matrix(len(states), len(states),
-                     lambda u, v: M[states[u][1], states[v][1]] if states[v][0] == states[u][1] else 0)
+    Q = sympy.Matrix(
+        len(states),
+        len(states),
+        lambda u, v: (
+            M[states[u][1], states[v][1]] if states[v][0] == states[u][1] else 0
+        ),
+    )
     return states, Q
 
 
@@ -573,7 +587,7 @@ def brute_force_deterministic_cycle(P):
             path.append(v)
             v = succ[v]
         if v != -1 and v in path:
-            return sorted(int(u) for u in path[path.index(v):])
+            return sorted(int(u) for u in path[path.index(v) :])
     return None
 
 
@@ -615,8 +629,8 @@ def greedy_path_survives(G) -> bool:
     -------
     bool
         True exactly when the successor map has a cycle, i.e. greedy decoding
-        never ends from some start (book, Chapter 4, theorem
-        ``thm-greedy-functional``): the reference for ``R(G) = ∞``.
+        never ends from some start (book, :numref:`Chapter %s <chapter-decoding>`, theorem
+        :prf:ref:`thm-greedy-functional`): the reference for ``R(G) = ∞``.
 
     Examples
     --------
@@ -650,7 +664,7 @@ def perturbed_terms_by_signs(P, c, k: int) -> np.ndarray:
     numpy.ndarray, shape (2^(2 k m),)
         Equally likely values of ``R'_k``: their mean and variance are the
         reference for :func:`repetition.perturbed_rate_moments` (book,
-        Chapter 9, theorem ``thm-ar-perturbed``).
+        :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-perturbed`).
 
     Examples
     --------
@@ -689,7 +703,7 @@ def perturbed_moments_by_walk_pairs(P, c, k: int) -> tuple[float, float]:
     -------
     (float, float)
         The mean and the variance: a reference for
-        :func:`repetition.perturbed_rate_moments` (book, Chapter 9).
+        :func:`repetition.perturbed_rate_moments` (book, :numref:`Chapter %s <chapter-general-autoregressive>`).
 
     Examples
     --------
@@ -706,7 +720,10 @@ def perturbed_moments_by_walk_pairs(P, c, k: int) -> tuple[float, float]:
     second = 0.0
     for es in edges:
         for fs in edges:
-            second += math.prod(second_B[e] ** 2 if e == f else P[e] ** 2 * P[f] ** 2 for e, f in zip(es, fs))
+            second += math.prod(
+                second_B[e] ** 2 if e == f else P[e] ** 2 * P[f] ** 2
+                for e, f in zip(es, fs, strict=True)
+            )
     return mean, second - mean**2
 
 
@@ -729,7 +746,7 @@ def paper_perturbed_arp_by_signs(P, delta, K: int) -> np.ndarray:
         ``B'_t = P + T_t``: the reference for
         :func:`repetition.perturbation.paper_perturbed_arp` and, through their
         mean square, for :func:`repetition.perturbation.paper_theorem2` (book,
-        Chapter 9, theorem ``thm-ar-paper-theorem2``).
+        :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`thm-ar-paper-theorem2`).
 
     Raises
     ------
@@ -746,7 +763,9 @@ def paper_perturbed_arp_by_signs(P, delta, K: int) -> np.ndarray:
     n = P.shape[0]
     bits = 2 * K * n * n
     if bits > 20:
-        raise ValueError(f"2K n² = {bits} sign bits is too many to enumerate (at most 20)")
+        raise ValueError(
+            f"2K n² = {bits} sign bits is too many to enumerate (at most 20)"
+        )
     zeta_n = np.count_nonzero(P) / n
     codes = np.arange(2**bits)[:, None] >> np.arange(bits)[None, :]
     B = P + delta * ((codes & 1) * 2.0 - 1.0).reshape(2**bits, 2 * K, n, n)
@@ -781,7 +800,7 @@ def paper_perturbed_second_moments(P, delta2, K: int) -> tuple[list, list]:
         ``t[r-1] = Tr(P^(2r))``, the mean of ``Tr(B'_1 ⋯ B'_(2r))``.
         ``Σ_(r,s<=K) (S - t tᵀ)_rs / (ζn)^(r+s)`` is ``E (ARP'_K - ARP_K)²``:
         the reference for :func:`repetition.perturbation.paper_theorem2`
-        (book, Chapter 9, proposition ``prop-ar-mean-square``).
+        (book, :numref:`Chapter %s <chapter-general-autoregressive>`, :prf:ref:`prop-ar-mean-square`).
 
     Examples
     --------
@@ -792,17 +811,27 @@ def paper_perturbed_second_moments(P, delta2, K: int) -> tuple[list, list]:
     Pm = _rows(P)
     n = len(Pm)
     idx = [(a, c) for a in range(n) for c in range(n)]
-    M = [[Pm[a][b] * Pm[c][d] + (delta2 if (a == c and b == d) else 0) for (b, d) in idx] for (a, c) in idx]
+    M = [
+        [Pm[a][b] * Pm[c][d] + (delta2 if (a == c and b == d) else 0) for (b, d) in idx]
+        for (a, c) in idx
+    ]
     M2 = _matmul(M, M)
     P2 = _matmul(Pm, Pm)
-    t = [sum(exact_matrix_power(P2, r)[i][i] for i in range(n)) for r in range(1, K + 1)]
+    t = [
+        sum(exact_matrix_power(P2, r)[i][i] for i in range(n)) for r in range(1, K + 1)
+    ]
     C = [exact_matrix_power(P2, d) for d in range(K)]
     S = [[0] * K for _ in range(K)]
     X = M2
     for r in range(1, K + 1):
         for s in range(r, K + 1):
             Cd = C[s - r]
-            value = sum(X[a * n + c][a * n + d] * Cd[d][c] for a in range(n) for c in range(n) for d in range(n))
+            value = sum(
+                X[a * n + c][a * n + d] * Cd[d][c]
+                for a in range(n)
+                for c in range(n)
+                for d in range(n)
+            )
             S[r - 1][s - 1] = S[s - 1][r - 1] = value
         X = _matmul(X, M2)
     return S, t
@@ -921,7 +950,7 @@ def exact_arp(P, form: str):
         is ``Σ_d [X (I - X)^{-1}]_dd = Σ_d ([(I - X)^{-1}]_dd - 1)`` over
         ``d = i`` (printed) or ``d = (i, i)`` (corrected), when ``ρ(X) < 1``,
         i.e. when ``I - X`` is a nonsingular M-matrix; otherwise it diverges
-        (book, Chapter 7, eq. ``eq-arp-closed``). The reference for
+        (book, :numref:`Chapter %s <chapter-rebalanced>`, eq. :eq:`eq-arp-closed`). The reference for
         :func:`repetition.average_repetition_probability`, sharing no code
         with it.
 
@@ -1003,8 +1032,8 @@ def exact_elimination_round(A, D, J) -> tuple[list, list, object]:
             D_new = D_KK + D_KJ F A_JK + A_KJ F D_JK + A_KJ F' A_JK,
             gain  = Σ_j d_jj f_j,      F = diag(f_j),  F' = diag(d_jj f_j²),
 
-        the update of the book's Chapter 10 (theorem
-        ``thm-scale-elimination``, eq. ``eq-scale-round``): ``A_new`` is the
+        the update of the book's :numref:`Chapter %s <chapter-word-scale>` (theorem
+        :prf:ref:`thm-scale-elimination`, eq. :eq:`eq-scale-round`): ``A_new`` is the
         matrix left by the Schur complement of the block ``J`` of ``I - A``,
         ``D_new`` its derivative by the product rule, and ``gain`` what the
         round adds to ``-d/dt log det``. Written with plain sums of products,
@@ -1088,9 +1117,9 @@ def exact_expected_repeats(P, start, K: int | None = None):
     Returns
     -------
     (list, sympy expression, list or None)
-        ``v = πᵀ (I - P)^{-1}`` (book, Chapter 8, eq. ``eq-visits``), ``M =
+        ``v = πᵀ (I - P)^{-1}`` (book, :numref:`Chapter %s <chapter-expected-repeats>`, eq. :eq:`eq-visits`), ``M =
         Σ_i v_i [A (I - A)^{-1}]_ii`` with ``A = P ⊙ P`` (theorem
-        ``thm-expected-repeats``) and the terms ``M_k = Σ_i v_i (A^k)_ii``,
+        :prf:ref:`thm-expected-repeats`) and the terms ``M_k = Σ_i v_i (A^k)_ii``,
         from sympy's exact inverses: the reference for
         :func:`repetition.expected_visits` and
         :func:`repetition.expected_repeats`.
@@ -1120,7 +1149,9 @@ def exact_expected_repeats(P, start, K: int | None = None):
     n = Pm.shape[0]
     eye = sympy.eye(n)
     if sympy.simplify((eye - Pm).det()) == 0:
-        raise ValueError("I - P is singular: some token never reaches the end token, and v is infinite")
+        raise ValueError(
+            "I - P is singular: some token never reaches the end token, and v is infinite"
+        )
     v = sympy.Matrix([list(start)]) * (eye - Pm).inv()
     A = Pm.applyfunc(lambda x: x**2)
     d = (A * (eye - A).inv()).diagonal()
@@ -1128,7 +1159,10 @@ def exact_expected_repeats(P, start, K: int | None = None):
     terms = None
     if K is not None:
         powers = [A**k for k in range(1, K + 1)]
-        terms = [sympy.simplify(sum((v[i] * X[i, i] for i in range(n)), sympy.Integer(0))) for X in powers]
+        terms = [
+            sympy.simplify(sum((v[i] * X[i, i] for i in range(n)), sympy.Integer(0)))
+            for X in powers
+        ]
     return [sympy.simplify(x) for x in v], M, terms
 
 
@@ -1171,9 +1205,9 @@ def enumerated_repeats(P, start, m: int):
 
     Notes
     -----
-    The independent check of book, Chapter 8, theorem
-    ``thm-expected-repeats``: events are found by comparing tokens, as in
-    the definition ``def-repeated-subsequence``, and no matrix formula for
+    The independent check of book, :numref:`Chapter %s <chapter-expected-repeats>`, theorem
+    :prf:ref:`thm-expected-repeats`: events are found by comparing tokens, as in
+    the :prf:ref:`def-repeated-subsequence`, and no matrix formula for
     them is used. The cost grows like the number of prefixes of positive
     probability.
 
@@ -1200,12 +1234,20 @@ def enumerated_repeats(P, start, m: int):
     while stack:
         y, prob = stack.pop()
         e = len(y) - 1  # count the events whose last position is e
-        partial += prob * sum(1 for k in range(1, e // 2 + 1) if y[e - 2 * k : e - k + 1] == y[e - k :])
+        partial += prob * sum(
+            1 for k in range(1, e // 2 + 1) if y[e - 2 * k : e - k + 1] == y[e - k :]
+        )
         if len(y) < m:
-            stack.extend((y + (j,), prob * rows[y[-1]][j]) for j in range(n) if rows[y[-1]][j] != 0)
+            stack.extend(
+                (y + (j,), prob * rows[y[-1]][j])
+                for j in range(n)
+                if rows[y[-1]][j] != 0
+            )
     Pm = sympy.Matrix(rows)
     if (sympy.eye(n) - Pm).det() == 0:
-        raise ValueError("I - P is singular: sequences need not end, and the rest is unbounded")
+        raise ValueError(
+            "I - P is singular: sequences need not end, and the rest is unbounded"
+        )
     N = (sympy.eye(n) - Pm).inv()
     ones = sympy.ones(n, 1)
     rest = sympy.Matrix([pi]) * Pm**m * (m * N + Pm * N * N) * ones / 2
@@ -1218,9 +1260,13 @@ def _check_exact_decoder(rows: list, start: list) -> None:
 
     n = len(rows)
     if any(len(row) != n for row in rows):
-        raise ValueError(f"P must be square, got rows of lengths {[len(row) for row in rows]}")
+        raise ValueError(
+            f"P must be square, got rows of lengths {[len(row) for row in rows]}"
+        )
     if len(start) != n:
-        raise ValueError(f"start must have one entry per token (n = {n}), got {len(start)}")
+        raise ValueError(
+            f"start must have one entry per token (n = {n}), got {len(start)}"
+        )
 
     def numeric(x):
         x = sympy.sympify(x)
@@ -1231,9 +1277,13 @@ def _check_exact_decoder(rows: list, start: list) -> None:
         if any(ok and x < 0 for ok, x in values):
             raise ValueError(f"P must have entries >= 0, row {i} is {row}")
         if all(ok for ok, _ in values) and sum(x for _, x in values) > 1:
-            raise ValueError(f"rows of P must sum to at most 1, row {i} sums to {sum(x for _, x in values)}")
+            raise ValueError(
+                f"rows of P must sum to at most 1, row {i} sums to {sum(x for _, x in values)}"
+            )
     values = [numeric(x) for x in start]
     if any(ok and x < 0 for ok, x in values):
         raise ValueError(f"start must have entries >= 0, got {list(start)}")
     if all(ok for ok, _ in values) and sum(x for _, x in values) != 1:
-        raise ValueError(f"start must sum to 1, got {list(start)} (sum {sum(x for _, x in values)})")
+        raise ValueError(
+            f"start must sum to 1, got {list(start)} (sum {sum(x for _, x in values)})"
+        )

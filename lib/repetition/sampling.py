@@ -1,10 +1,10 @@
 """Sampling the bigram chain, and the Monte Carlo meaning of the repetition rate.
 
-Book, Chapter 1, section "What R counts": from a uniform start ``y0 = i``,
+Book, :numref:`Chapter %s <bigram-setup>`, section "What R counts": from a uniform start ``y0 = i``,
 the event ``E_k`` that ``y_k = i`` and ``y_{k+t} = y_t`` for ``t = 1..k`` (the
 next ``2k`` tokens are one closed k-walk written twice) has probability
 ``(A^k)_ii``, so ``R / n`` is the expected number of ``k`` for which ``E_k``
-happens (eq. ``eq-R-mc``).
+happens (eq. :eq:`eq-R-mc`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,14 @@ from ._validation import (
 from .chain import as_chain
 
 __all__ = [
-    "END", "sample_chains", "repeat_events", "MonteCarloEstimate", "monte_carlo_repetition_rate",
-    "SampledText", "sample_to_end", "MAX_TOKENS",
+    "END",
+    "sample_chains",
+    "repeat_events",
+    "MonteCarloEstimate",
+    "monte_carlo_repetition_rate",
+    "SampledText",
+    "sample_to_end",
+    "MAX_TOKENS",
 ]
 
 #: Value written into a sampled chain after it has ended (the end token).
@@ -61,9 +67,13 @@ class _IndexedSearch:
         # step j adds entry j of every row that has one
         self.cum = np.array(G.data, dtype=np.float64)
         by_degree = np.argsort(-degree, kind="stable")
-        longer = np.cumsum(np.bincount(degree, minlength=int(degree.max(initial=0)) + 1)[::-1])[::-1]
+        longer = np.cumsum(
+            np.bincount(degree, minlength=int(degree.max(initial=0)) + 1)[::-1]
+        )[::-1]
         for j in range(1, int(degree.max(initial=0))):
-            pos = self.indptr[by_degree[:longer[j + 1]]] + j  # rows with more than j entries
+            pos = (
+                self.indptr[by_degree[: longer[j + 1]]] + j
+            )  # rows with more than j entries
             self.cum[pos] += self.cum[pos - 1]
         self.degree = degree
         # cell k of row i: threshold k / d_i; the first entry of the row with cum > threshold, found by a
@@ -79,7 +89,11 @@ class _IndexedSearch:
         degree = self.degree[state]
         end = self.indptr[state + 1]
         cell = np.minimum((u * degree).astype(np.int64), np.maximum(degree - 1, 0))
-        pos = np.where(degree > 0, self.guide[np.minimum(self.indptr[state] + cell, self.guide.size - 1)], end)
+        pos = np.where(
+            degree > 0,
+            self.guide[np.minimum(self.indptr[state] + cell, self.guide.size - 1)],
+            end,
+        )
         todo = np.flatnonzero(pos < end)
         while todo.size:
             move = self.cum[pos[todo]] <= u[todo]
@@ -133,12 +147,19 @@ def sample_chains(P, starts, length: int, rng) -> np.ndarray:
     length = check_positive_int(length, "length")
     rng = as_generator(rng)
     starts = check_starts(starts, chain.n)
-    check_memory(length, "length", 16 * max(starts.size, 1), f"the {starts.size} chains (int64, m x (length + 1))")
+    check_memory(
+        length,
+        "length",
+        16 * max(starts.size, 1),
+        f"the {starts.size} chains (int64, m x (length + 1))",
+    )
     search = _IndexedSearch(chain.graph)
     Y = np.empty((starts.size, length + 1), dtype=np.int64)
     Y[:, 0] = starts
     for t in range(1, length + 1):
-        u = rng.random(starts.size)  # one draw per chain and step, ended chains included (reproducibility)
+        u = rng.random(
+            starts.size
+        )  # one draw per chain and step, ended chains included (reproducibility)
         alive = Y[:, t - 1] != END
         Y[:, t] = END
         Y[alive, t] = search.step(Y[alive, t - 1], u[alive])
@@ -160,7 +181,7 @@ def repeat_events(Y, K: int) -> np.ndarray:
     numpy.ndarray of bool, shape (m, K)
         Entry ``[c, k - 1]`` is true when ``Y[c, k] == Y[c, 0]`` and
         ``Y[c, k + t] == Y[c, t]`` for ``t = 1..k``: the event ``E_k`` of the
-        book's Chapter 1 (eq. ``eq-R-mc``), an immediate repeat of length
+        book's :numref:`Chapter %s <bigram-setup>` (eq. :eq:`eq-R-mc`), an immediate repeat of length
         ``k`` at position 0, the same test that
         :func:`repetition.immediate_repeats` counts at every position.
 
@@ -178,9 +199,13 @@ def repeat_events(Y, K: int) -> np.ndarray:
     K = check_positive_int(K, "K")
     Y = as_array(Y, "Y")
     if Y.ndim != 2 or (Y.size and Y.dtype.kind not in "iu"):
-        raise TypeError(f"Y must be a 2-D integer array of chains, got dtype {Y.dtype} and shape {Y.shape}")
+        raise TypeError(
+            f"Y must be a 2-D integer array of chains, got dtype {Y.dtype} and shape {Y.shape}"
+        )
     if Y.shape[1] < 2 * K + 1:
-        raise ValueError(f"Y must have at least 2K + 1 = {2 * K + 1} columns, got shape {Y.shape}")
+        raise ValueError(
+            f"Y must have at least 2K + 1 = {2 * K + 1} columns, got shape {Y.shape}"
+        )
     events = np.zeros((Y.shape[0], K), dtype=bool)
     for k in range(1, K + 1):
         events[:, k - 1] = _repeats.repeat_at(Y, 0, k)
@@ -230,8 +255,8 @@ class MonteCarloEstimate:
             ``value = n * mean(count)`` with ``count`` the number of
             ``k <= K`` whose event ``E_k`` (:func:`repeat_events`) happened on
             a chain, ``stderr = n * sd(count) / sqrt(m)`` (sample standard
-            deviation) and ``per_k = n * mean(E_k)`` (book, Chapter 1, eq.
-            ``eq-R-mc``).
+            deviation) and ``per_k = n * mean(E_k)`` (book, :numref:`Chapter %s <bigram-setup>`, eq.
+            :eq:`eq-R-mc`).
 
         Examples
         --------
@@ -269,7 +294,7 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng) -> MonteCarloEstim
     MonteCarloEstimate
         ``value = n * mean(count)`` where ``count`` is the number of ``k <= K``
         for which ``E_k`` happened on a chain with a uniform random start
-        (book, Chapter 1, eq. ``eq-R-mc``), and ``stderr`` its standard error.
+        (book, :numref:`Chapter %s <bigram-setup>`, eq. :eq:`eq-R-mc`), and ``stderr`` its standard error.
 
     Raises
     ------
@@ -327,11 +352,21 @@ class SampledText:
     offsets: np.ndarray
 
     def __post_init__(self):
-        tokens, offsets = as_array(self.tokens, "tokens"), as_array(self.offsets, "offsets")
+        tokens, offsets = (
+            as_array(self.tokens, "tokens"),
+            as_array(self.offsets, "offsets"),
+        )
         for name, values in (("tokens", tokens), ("offsets", offsets)):
             if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
-                raise TypeError(f"{name} must be a 1-D integer array, got dtype {values.dtype} and shape {values.shape}")
-        if offsets.size == 0 or offsets[0] != 0 or offsets[-1] != tokens.size or np.any(np.diff(offsets) < 0):
+                raise TypeError(
+                    f"{name} must be a 1-D integer array, got dtype {values.dtype} and shape {values.shape}"
+                )
+        if (
+            offsets.size == 0
+            or offsets[0] != 0
+            or offsets[-1] != tokens.size
+            or np.any(np.diff(offsets) < 0)
+        ):
             raise ValueError(
                 f"offsets must start at 0, never decrease and end at len(tokens) = {tokens.size}; "
                 f"got {offsets[:3].tolist()}...{offsets[-3:].tolist()} of {offsets.size}"
@@ -349,11 +384,17 @@ class SampledText:
 
     def sequence(self, s: int) -> np.ndarray:
         """The tokens of sequence ``s``."""
-        return self.tokens[self.offsets[s]:self.offsets[s + 1]]
+        return self.tokens[self.offsets[s] : self.offsets[s + 1]]
 
 
-def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = None,
-                  max_tokens: int = MAX_TOKENS) -> SampledText:
+def sample_to_end(
+    P,
+    size: int,
+    rng=None,
+    start=None,
+    max_length: int | None = None,
+    max_tokens: int = MAX_TOKENS,
+) -> SampledText:
     """Sample ``size`` sequences from a bigram decoder, each until its end token.
 
     Parameters
@@ -421,7 +462,9 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
     rng = as_generator(rng)
     pi = as_start(start, n)
     G = chain.graph
-    infinite = _linalg.reach(G, np.flatnonzero(chain.trapped & _linalg.reach(G, np.flatnonzero(pi > 0))))
+    infinite = _linalg.reach(
+        G, np.flatnonzero(chain.trapped & _linalg.reach(G, np.flatnonzero(pi > 0)))
+    )
     if np.any(infinite):
         i = int(np.flatnonzero(infinite)[0])
         raise ValueError(
@@ -430,8 +473,13 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
         )
     search = _IndexedSearch(G)
     start_cdf = np.cumsum(pi)
-    first = np.minimum(np.searchsorted(start_cdf, rng.random(size) * start_cdf[-1], side="right"), n - 1)
-    small = np.int32 if max(size, n) < 2**31 else np.int64  # what is kept while sampling
+    first = np.minimum(
+        np.searchsorted(start_cdf, rng.random(size) * start_cdf[-1], side="right"),
+        n - 1,
+    )
+    small = (
+        np.int32 if max(size, n) < 2**31 else np.int64
+    )  # what is kept while sampling
     ids_list, tok_list = [], []
     alive = np.arange(size, dtype=np.int64)
     state = first.astype(np.int64)
@@ -457,7 +505,11 @@ def sample_to_end(P, size: int, rng=None, start=None, max_length: int | None = N
         ids_list.append(alive.astype(small))
         tok_list.append(state.astype(small))
     steps = np.array([a.size for a in ids_list], dtype=np.int64)
-    ids = np.concatenate(ids_list).astype(np.int64) if ids_list else np.zeros(0, dtype=np.int64)
+    ids = (
+        np.concatenate(ids_list).astype(np.int64)
+        if ids_list
+        else np.zeros(0, dtype=np.int64)
+    )
     del ids_list
     lengths = 1 + np.bincount(ids, minlength=size)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

@@ -1,6 +1,6 @@
 """The spectrum of a nonnegative matrix, and the upper bounds on the repetition rate built from it.
 
-Book, Chapter 5: the repetition rate converges exactly when the spectral
+Book, :numref:`Chapter %s <chapter-eigen-upper>`: the repetition rate converges exactly when the spectral
 radius ``ρ(A)`` of ``A = P ⊙ P`` is below 1, ``ρ(A)`` controls how fast its
 terms decay, and the eigenvalues of ``A`` give ``R`` and three upper bounds
 (``Σ |λ| / (1 - |λ|) <= n ρ / (1 - ρ) <= n r / (1 - r)``).
@@ -56,14 +56,14 @@ def spectral_radius(X) -> float:
         ``ρ(X) >= 0``. Exactly ``0.0`` when the graph of ``X`` has no cycle
         (``X`` is nilpotent). Otherwise the largest Perron root over the
         strongly connected components of the graph that carry a cycle
-        (Perron-Frobenius; book, Chapter 5): a self-loop's weight, the common
+        (Perron-Frobenius; book, :numref:`Chapter %s <chapter-eigen-upper>`): a self-loop's weight, the common
         weight of a simple cycle whose weights are all equal (exactly; so a
         deterministic cycle of a transition matrix gives exactly ``1.0`` for
         ``ρ(P ⊙ P)``), all eigenvalues from LAPACK for components up to 1,500
         tokens, and ARPACK's eigenvalue of largest real part (for a
         nonnegative matrix, the Perron root) for larger ones; each kept
         inside its component's interval ``[min row sum, max row sum]``
-        (theorem ``thm-frobenius-interval`` of Chapter 6), which removes an
+        (:prf:ref:`thm-frobenius-interval` of :numref:`Chapter %s <chapter-frobenius>`), which removes an
         eigensolver's last-bit error outside it.
 
     Raises
@@ -82,7 +82,9 @@ def spectral_radius(X) -> float:
     4.0
     """
     X = as_nonnegative_matrix(X, "X")
-    return _radius_of_blocks((idx, _linalg.submatrix(X, idx)) for idx in _linalg.cyclic_components_of(X))
+    return _radius_of_blocks(
+        (idx, _linalg.submatrix(X, idx)) for idx in _linalg.cyclic_components_of(X)
+    )
 
 
 def _warn_near_one(what: str, gap: float, stacklevel: int = 3) -> None:
@@ -124,8 +126,9 @@ def eigen_upper_bound(P) -> float:
     float
         ``n ρ / (1 - ρ)`` with ``ρ = ρ(P ⊙ P)`` as :func:`spectral_radius`
         computes it, or ``math.inf`` when ``ρ >= 1`` (a deterministic cycle,
-        where ``R`` is infinite too). It bounds ``R`` from above (book, Chapter 5, theorem
-        ``thm-eig-upper``; Su 2021, section 一个上界); it is as accurate as the
+        where ``R`` is infinite too). It bounds ``R`` from above (book, :numref:`Chapter %s <chapter-eigen-upper>`,
+        theorem
+        :prf:ref:`thm-eig-upper`; Su 2021, section 一个上界); it is as accurate as the
         computed ``ρ``.
 
     Raises
@@ -170,7 +173,7 @@ def row_sum_upper_bound(P) -> float:
         ``n r / (1 - r)`` with ``r = max_i Σ_j P[i, j]^2``, or ``math.inf``
         when ``r >= 1`` (some row puts all its mass on one token; ``R`` may
         still be finite then). Since ``Tr(A^k) <= 1ᵀ A^k 1 <= n r^k``, it
-        bounds ``R`` from above (book, Chapter 5, eq. ``eq-rowsum-bound``) and
+        bounds ``R`` from above (book, :numref:`Chapter %s <chapter-eigen-upper>`, eq. :eq:`eq-rowsum-bound`) and
         needs no eigenvalue, only one pass over the entries.
 
     Raises
@@ -206,7 +209,7 @@ def modulus_upper_bound(P) -> float:
         ``Σ_i |λ_i| / (1 - |λ_i|)`` (eigenvalues with algebraic multiplicity),
         or ``math.inf`` if some ``|λ_i| >= 1``. Because
         ``Re(λ / (1 - λ)) <= |λ| / (1 - |λ|)`` for ``|λ| < 1``, it lies between
-        ``R`` and ``n ρ / (1 - ρ)`` (book, Chapter 5, theorem ``thm-eig-upper``).
+        ``R`` and ``n ρ / (1 - ρ)`` (book, :numref:`Chapter %s <chapter-eigen-upper>`, :prf:ref:`thm-eig-upper`).
 
     Raises
     ------
@@ -248,8 +251,8 @@ def eigen_repetition_rate(P) -> float:
     float
         The real part of ``Σ_i λ_i / (1 - λ_i)`` (the imaginary parts of
         conjugate pairs cancel), which equals ``R = Tr(A (I - A)^{-1})`` for
-        every ``A`` with ``ρ(A) < 1``, defective or not (book, Chapter 5,
-        eq. ``eq-R-eigen``); ``math.inf`` when there is a deterministic cycle.
+        every ``A`` with ``ρ(A) < 1``, defective or not (book, :numref:`Chapter %s <chapter-eigen-upper>`,
+        eq. :eq:`eq-R-eigen`); ``math.inf`` when there is a deterministic cycle.
         A slower, less accurate route than :func:`repetition.repetition_rate`
         (full dense eigendecomposition, sensitive for defective ``A``), kept
         for comparing methods.

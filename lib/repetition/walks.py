@@ -1,6 +1,7 @@
 """Exact integer counts of closed walks on the support graph.
 
-Book, Chapter 2, eq. ``eq-Nk`` and Chapter 3, eq. ``eq-m-i``: with
+Book, :numref:`Chapter %s <chapter-first-lower-bound>`, eq. :eq:`eq-Nk` and
+:numref:`Chapter %s <chapter-paper-lower-bound>`, eq. :eq:`eq-m-i`: with
 ``B = 1[P > 0]`` the support of ``P``, ``N_k = Tr(B^k)`` counts the closed
 k-walks of positive probability and ``m_i = (B^k)_ii`` those that start at
 token ``i``. The counts are computed exactly, in integer arithmetic on the
@@ -37,7 +38,7 @@ def closed_walk_diagonal(P, k: int) -> np.ndarray:
     numpy.ndarray, shape (n,), dtype object
         Exact Python ints ``m_i = (B^k)_ii`` with ``B = 1[P > 0]``: the number
         of token sequences ``i, i_1, ..., i_{k-1}, i`` whose k steps all have
-        positive probability (book, Chapter 3, eq. ``eq-m-i``). Always
+        positive probability (book, :numref:`Chapter %s <chapter-paper-lower-bound>`, eq. :eq:`eq-m-i`). Always
         ``m_i <= n^(k-1)``.
 
     Raises
@@ -49,7 +50,7 @@ def closed_walk_diagonal(P, k: int) -> np.ndarray:
 
     Notes
     -----
-    Book, Chapter 3, eq. ``eq-m-i`` and lemma ``lem-m-bound``. Exact integer
+    Book, :numref:`Chapter %s <chapter-paper-lower-bound>`, eq. :eq:`eq-m-i` and :prf:ref:`lem-m-bound`. Exact integer
         arithmetic on the support graph (int64 limbs, never floating point).
 
     Examples
@@ -59,7 +60,9 @@ def closed_walk_diagonal(P, k: int) -> np.ndarray:
     """
     chain = as_chain(P)
     k = check_positive_int(k, "k")
-    return _linalg.support_power_diagonals(sp.csr_array(chain.support).astype(np.int64), k)[-1]
+    return _linalg.support_power_diagonals(
+        sp.csr_array(chain.support).astype(np.int64), k
+    )[-1]
 
 
 def closed_walk_count(P, k: int) -> int:
@@ -77,8 +80,8 @@ def closed_walk_count(P, k: int) -> int:
     int
         Exact ``N_k = Tr(B^k)``, ``B = 1[P > 0]``: the number of closed walks
         ``i_0 i_1 ... i_k = i_0`` with every ``P[i_t, i_{t+1}] > 0``; rotations
-        count separately and tokens may repeat (book, Chapter 2, eq.
-        ``eq-Nk``). Computed in integer arithmetic on the support graph, so no
+        count separately and tokens may repeat (book, :numref:`Chapter %s <chapter-first-lower-bound>`, eq.
+        :eq:`eq-Nk`). Computed in integer arithmetic on the support graph, so no
         walk is lost to floating-point underflow of its probability.
 
     Raises
@@ -90,7 +93,7 @@ def closed_walk_count(P, k: int) -> int:
 
     Notes
     -----
-    Book, Chapter 2, eq. ``eq-Nk`` (definition ``def-walk-weight``).
+    Book, :numref:`Chapter %s <chapter-first-lower-bound>`, eq. :eq:`eq-Nk` (:prf:ref:`def-walk-weight`).
 
     Examples
     --------
