@@ -42,7 +42,6 @@ library only (and fontTools, to find the system fonts to hide). The pages are se
 from __future__ import annotations
 
 import base64
-import fnmatch
 import functools
 import glob
 import os
@@ -598,42 +597,21 @@ def test_page_in_chromium(site, page):
     assert not problems, f"{page} in Chromium:\n" + "\n".join(problems)
 
 
-# Pages whose code or formulas are still wider than the column at 1280 px (counted on the build of 2026-12-01).
-# Their text is being rewritten (issue 15: code and output lines of at most 88 characters, at most about 80 inside
-# a dropdown or admonition, long displays broken with `aligned`). Strict expected failures: once a page passes,
-# its entry must go.
-OVERFLOW_KNOWN: dict[str, str] = {
-    "running-locally.html": "2 code blocks (up to 120 px too wide; longest line 105 characters)",
-}
-# The API pages show the package's docstring examples, some longer than 88 characters (up to 102 on 2026-12-01);
-# the package is being cut into new modules, so its pages are named by pattern and not held to strictness.
-OVERFLOW_KNOWN_PATTERNS = {
-    "api/generated/*": "docstring examples longer than 88 characters (lib/ is being re-cut)"
-}
+# Pages whose code or formulas are still wider than the column at 1280 px, with the reason. Empty: every page
+# passes (code and output lines of at most 88 characters, at most about 80 inside a dropdown or admonition, long
+# displays broken with `aligned`). An entry is a strict expected failure: once its page passes, it must go.
+OVERFLOW_KNOWN: dict[str, str] = {}
 
 
 def overflow_params():
-    params = []
-    for page in PAGES:
-        if page in OVERFLOW_KNOWN:
-            params.append(
-                pytest.param(
-                    page,
-                    marks=pytest.mark.xfail(strict=True, reason=OVERFLOW_KNOWN[page]),
-                )
-            )
-        elif any(fnmatch.fnmatch(page, pattern) for pattern in OVERFLOW_KNOWN_PATTERNS):
-            reason = next(
-                r
-                for pattern, r in OVERFLOW_KNOWN_PATTERNS.items()
-                if fnmatch.fnmatch(page, pattern)
-            )
-            params.append(
-                pytest.param(page, marks=pytest.mark.xfail(strict=False, reason=reason))
-            )
-        else:
-            params.append(page)
-    return params
+    return [
+        pytest.param(
+            page, marks=pytest.mark.xfail(strict=True, reason=OVERFLOW_KNOWN[page])
+        )
+        if page in OVERFLOW_KNOWN
+        else page
+        for page in PAGES
+    ]
 
 
 @pytest.mark.parametrize("page", overflow_params())

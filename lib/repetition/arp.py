@@ -272,7 +272,8 @@ def average_repetition_probability(P, form: str = "corrected") -> float:
     0.666666666666667
     >>> round(average_repetition_probability(P, "corrected"), 15)  # 2 (1/16) / (1 - 1/16)
     0.133333333333333
-    >>> average_repetition_probability([[0.0, 1.0], [1.0, 0.0]], "printed")   # ρ(P)² = 1 = ζn
+    >>> # ρ(P)² = 1 = ζn: the printed series diverges
+    >>> average_repetition_probability([[0.0, 1.0], [1.0, 0.0]], "printed")
     inf
     """
     chain = as_chain(P)

@@ -657,7 +657,8 @@ def cross_entropy(
     --------
     >>> P = [[0.5, 0.25], [0.0, 0.5]]
     >>> result = cross_entropy(P, [[0, 1], [1]], start=[0.5, 0.5])
-    >>> result.tokens, round(result.nats, 12)   # -log(0.5 · 0.25 · 0.5 · 0.5 · 0.5) = 6 log 2
+    >>> # -log(0.5 · 0.25 · 0.5 · 0.5 · 0.5) = 6 log 2
+    >>> result.tokens, round(result.nats, 12)
     (5, 4.15888308336)
     """
     chain = as_chain(P)

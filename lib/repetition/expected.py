@@ -132,7 +132,8 @@ def expected_visits(P, start=None) -> np.ndarray:
     --------
     >>> expected_visits([[0.0, 1.0], [0.0, 0.0]], start=[1.0, 0.0]).tolist()
     [1.0, 1.0]
-    >>> expected_visits([[0.5]]).tolist()  # a self-loop kept with probability 1/2: 1 + 1/2 + 1/4 + ...
+    >>> # a self-loop kept with probability 1/2: 1 + 1/2 + 1/4 + ...
+    >>> expected_visits([[0.5]]).tolist()
     [2.0]
     >>> expected_visits([[0.0, 1.0], [1.0, 0.0]], start=[1.0, 0.0]).tolist()  # never ends
     [inf, inf]

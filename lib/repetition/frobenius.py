@@ -102,7 +102,8 @@ def row_square_sum_floor(P) -> np.ndarray:
 
     Examples
     --------
-    >>> row_square_sum_floor([[0.25, 0.25, 0.0], [0.5, 0.25, 0.25], [0.0, 0.0, 0.0]]).tolist()
+    >>> P = [[0.25, 0.25, 0.0], [0.5, 0.25, 0.25], [0.0, 0.0, 0.0]]
+    >>> row_square_sum_floor(P).tolist()
     [0.125, 0.3333333333333333, 0.0]
     """
     chain = as_chain(P)

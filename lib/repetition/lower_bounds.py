@@ -100,7 +100,8 @@ def cauchy_schwarz_bound(P, k: int) -> float:
 
     Examples
     --------
-    >>> cauchy_schwarz_bound([[0.0, 0.5], [0.5, 0.0]], 2)  # two walks of weight 1/4: equality
+    >>> # two walks of weight 1/4: equality
+    >>> cauchy_schwarz_bound([[0.0, 0.5], [0.5, 0.0]], 2)
     0.125
     """
     chain = as_chain(P)
@@ -183,7 +184,8 @@ def row_lower_bound(P, k: int) -> float:
 
     Examples
     --------
-    >>> row_lower_bound([[0.0, 0.5], [0.5, 0.0]], 2)  # (P^2)_ii = 1/4 on both tokens: 2 (1/16) / 2
+    >>> # (P^2)_ii = 1/4 on both tokens: 2 (1/16) / 2
+    >>> row_lower_bound([[0.0, 0.5], [0.5, 0.0]], 2)
     0.0625
     """
     chain = as_chain(P)

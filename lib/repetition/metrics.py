@@ -135,7 +135,8 @@ def rep_w(tokens, window: int = 16) -> float:
 
     Examples
     --------
-    >>> rep_w(list("abcab"), window=2)   # the second a and b are 3 back: outside a window of 2
+    >>> # the second a and b are 3 back: outside a window of 2
+    >>> rep_w(list("abcab"), window=2)
     0.0
     >>> rep_w(list("abcab"), window=3)
     0.4
@@ -339,7 +340,8 @@ def immediate_repeats(tokens, K: int | None = None) -> np.ndarray:
 
     >>> immediate_repeats(list("abcbcbcd")).tolist()
     [0, 2, 0]
-    >>> immediate_repeats(["to", "to", "to", "to"], K=1).tolist()   # k = 1 at t = 0 and t = 1
+    >>> # k = 1 at t = 0 and t = 1
+    >>> immediate_repeats(["to", "to", "to", "to"], K=1).tolist()
     [2]
     """
     y = _as_token_ids(tokens)

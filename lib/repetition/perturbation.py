@@ -89,7 +89,8 @@ def perturbation_amplitudes(P, delta: float) -> np.ndarray:
 
     Examples
     --------
-    >>> perturbation_amplitudes([[0.4, 0.2], [0.5, 0.5]], 0.1).tolist()   # row 0 has end mass 0.4
+    >>> # row 0 has end mass 0.4
+    >>> perturbation_amplitudes([[0.4, 0.2], [0.5, 0.5]], 0.1).tolist()
     [[0.1, 0.1], [0.0, 0.0]]
     """
     P = as_chain(P).dense_or_refuse(DENSE_LIMIT, "the perturbation")
@@ -181,7 +182,8 @@ def time_varying_repetition_terms(matrices, K: int) -> np.ndarray:
     Examples
     --------
     >>> P = np.array([[0.0, 0.5], [0.5, 0.0]])
-    >>> time_varying_repetition_terms(np.stack([P] * 4), 2).tolist()   # Tr(A) = 0, Tr(A^2) = 2/16
+    >>> # Tr(A) = 0, Tr(A^2) = 2/16
+    >>> time_varying_repetition_terms(np.stack([P] * 4), 2).tolist()
     [0.0, 0.125]
     """
     K = check_positive_int(K, "K")

@@ -179,7 +179,8 @@ def random_decoder(
 
     Examples
     --------
-    >>> P = random_decoder(4, power=2.0, end="ratio", end_size=0.25, rng=0)   # every row ends w.p. 0.2
+    >>> # every row ends w.p. 0.2
+    >>> P = random_decoder(4, power=2.0, end="ratio", end_size=0.25, rng=0)
     >>> np.round(P.sum(axis=1), 12).tolist()
     [0.8, 0.8, 0.8, 0.8]
     >>> rng = np.random.default_rng(0)          # the same draws, written out

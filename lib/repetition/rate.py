@@ -268,7 +268,8 @@ def repetition_rate_series(
     Examples
     --------
     >>> res = repetition_rate_series([[0, 0.5, 0], [0, 0, 0.5], [0.5, 0, 0]], tol=1e-12)
-    >>> res.terms > 3, abs(res.value - 3 * 0.25**3 / (1 - 0.25**3)) <= res.tail_bound + 1e-15
+    >>> exact = 3 * 0.25**3 / (1 - 0.25**3)
+    >>> res.terms > 3, abs(res.value - exact) <= res.tail_bound + 1e-15
     (True, True)
     """
     chain = as_chain(P)

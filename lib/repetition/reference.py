@@ -448,7 +448,8 @@ def exact_decoding_rule(P, rule: str, param=None) -> list:
     Examples
     --------
     >>> from fractions import Fraction as F
-    >>> exact_decoding_rule([[F(1, 2)]], "greedy")   # token 0 ties with the end token and wins
+    >>> # token 0 ties with the end token and wins
+    >>> exact_decoding_rule([[F(1, 2)]], "greedy")
     [[Fraction(1, 1)]]
     """
     out = []
@@ -887,7 +888,8 @@ def high_precision_spectral_radius(P, dps: int = 60):
 
     Examples
     --------
-    >>> float(high_precision_spectral_radius([[0.0, 1.0], [0.25, 0.0]]))   # A = [[0, 1], [1/16, 0]]: ±1/4
+    >>> # A = [[0, 1], [1/16, 0]]: eigenvalues ±1/4
+    >>> float(high_precision_spectral_radius([[0.0, 1.0], [0.25, 0.0]]))
     0.25
     """
     import mpmath
@@ -1137,8 +1139,10 @@ def exact_expected_repeats(P, start, K: int | None = None):
     >>> import sympy
     >>> p = sympy.Symbol("p", positive=True)
     >>> v, M, terms = exact_expected_repeats([[p]], [1], K=2)
-    >>> sympy.simplify(v[0] - 1 / (1 - p)), sympy.simplify(M - p**2 / ((1 - p) * (1 - p**2)))
-    (0, 0)
+    >>> sympy.simplify(v[0] - 1 / (1 - p))
+    0
+    >>> sympy.simplify(M - p**2 / ((1 - p) * (1 - p**2)))
+    0
     >>> [sympy.simplify(term * (1 - p)) for term in terms]
     [p**2, p**4]
     """

@@ -305,7 +305,8 @@ def monte_carlo_repetition_rate(P, K: int, samples: int, rng) -> MonteCarloEstim
 
     Examples
     --------
-    >>> est = monte_carlo_repetition_rate([[0.5]], 3, 1000, rng=0)   # R_3 = 1/4 + 1/16 + 1/64
+    >>> # R_3 = 1/4 + 1/16 + 1/64
+    >>> est = monte_carlo_repetition_rate([[0.5]], 3, 1000, rng=0)
     >>> est.samples, abs(est.value - 0.328125) < 5 * est.stderr
     (1000, True)
     """

@@ -224,7 +224,8 @@ def modulus_upper_bound(P) -> float:
 
     Examples
     --------
-    >>> round(modulus_upper_bound([[0.0, 0.5], [0.5, 0.0]]), 12)   # λ = ±1/4: 2 * (1/4)/(3/4)
+    >>> # λ = ±1/4: 2 * (1/4)/(3/4)
+    >>> round(modulus_upper_bound([[0.0, 0.5], [0.5, 0.0]]), 12)
     0.666666666667
     """
     chain = as_chain(P)

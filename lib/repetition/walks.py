@@ -97,9 +97,11 @@ def closed_walk_count(P, k: int) -> int:
 
     Examples
     --------
-    >>> closed_walk_count([[0.5, 0.5], [1.0, 0.0]], 3)  # 0-0-0-0, 0-0-1-0 and its two rotations
+    >>> # 0-0-0-0, 0-0-1-0 and its two rotations
+    >>> closed_walk_count([[0.5, 0.5], [1.0, 0.0]], 3)
     4
-    >>> closed_walk_count([[1e-200, 0.0], [0.0, 0.0]], 2)  # the walk survives although 1e-400 underflows
+    >>> # the walk survives although 1e-400 underflows
+    >>> closed_walk_count([[1e-200, 0.0], [0.0, 0.0]], 2)
     1
     """
     return int(sum(closed_walk_diagonal(P, k).tolist()))
