@@ -35,9 +35,11 @@ SC_FAMILY = "Noto Sans CJK SC"  # the face chosen inside each collection, by nam
 FAMILY = "Book CJK"  # the CSS family name of the shipped subset (cjk.css)
 
 # Unicode blocks whose characters the book's CJK font provides (the unicode-range of cjk.css, same numbers):
-# CJK radicals to CJK Unified Ideographs (punctuation, kana, bopomofo, Extension A), Hangul syllables,
-# compatibility ideographs, vertical and compatibility forms, half- and full-width forms, Extensions B and on.
+# enclosed alphanumerics (the corpus's ⑦ and ⑵, which the page's Latin fonts lack in part), CJK radicals to CJK
+# Unified Ideographs (punctuation, kana, bopomofo, Extension A), Hangul syllables, compatibility ideographs,
+# vertical and compatibility forms, half- and full-width forms, Extensions B and on.
 CJK_RANGES = (
+    (0x2460, 0x24FF),
     (0x2E80, 0x9FFF),
     (0xAC00, 0xD7AF),
     (0xF900, 0xFAFF),
