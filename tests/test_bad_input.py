@@ -246,6 +246,7 @@ def test_bad_matrix_is_refused(fname, case_id, bad, exc, fragments):
 GENERAL_FUNCTIONS = {
     "spectral_radius": lambda X: rep.spectral_radius(X),
     "row_sum_interval": lambda X: rep.row_sum_interval(X),
+    "strongest_short_cycle": lambda X: rep.strongest_short_cycle(X),
 }
 TRANSITION_ONLY = {
     "row-sum-1+2e-12",
@@ -276,9 +277,11 @@ def test_bad_general_matrix_is_refused(fname, case_id, bad, exc, fragments):
 def test_general_matrix_functions_accept_any_nonnegative_matrix(fname):
     for X in (
         np.array([[1.0, 2.0], [0.0, 3.0]]),
-        sp.coo_array(([1.0, 1.0], ([0, 0], [1, 1])), shape=(2, 2)),
+        sp.coo_array(([1.0, 1.0, 0.5], ([0, 0, 1], [1, 1, 1])), shape=(2, 2)),
         np.array([[2, 0], [0, 1]]),
-        sp.csr_array(np.array([[0.0, -0.0], [1.0, 0.0]])),
+        sp.csr_array(
+            np.array([[0.0, -0.0], [1.0, 0.5]])
+        ),  # a self-loop: strongest_short_cycle
     ):
         GENERAL_FUNCTIONS[fname](X)
 
@@ -854,6 +857,13 @@ BAD_ARGUMENTS = [
         ValueError,
         "form",
         ["'nope'"],
+    ),
+    (
+        "strongest_short_cycle-no-short-cycle",
+        lambda: rep.strongest_short_cycle(np.array([[0.0, 1.0], [0.0, 0.0]])),
+        ValueError,
+        "X",
+        ["2x2", "no self-loop and no 2-cycle"],
     ),
     # (row_sum_interval and spectral_radius take any nonnegative X, see test_bad_general_matrix_is_refused;
     #  they accept a stored -0.0, which equals 0, and duplicate stored entries, which add up)
@@ -1836,6 +1846,7 @@ NOT_IN_MATRIX_TABLE = {
     "transition_matrix": "takes counts (n, n + 1), rows in BAD_ARGUMENTS",
     "row_sum_interval": "takes any nonnegative matrix X, rows in GENERAL_FUNCTIONS",
     "spectral_radius": "takes any nonnegative matrix X, rows in GENERAL_FUNCTIONS",
+    "strongest_short_cycle": "takes any nonnegative matrix X, rows in GENERAL_FUNCTIONS",
     "add_delta": "takes counts and totals, rows in BAD_ARGUMENTS",
     "random_decoder": "generates a matrix from n and a recipe, rows in BAD_ARGUMENTS",
     "dirichlet_decoder": "generates a matrix from n and a recipe, rows in BAD_ARGUMENTS",

@@ -255,3 +255,89 @@ def test_failing_iterative_solvers_fall_back(monkeypatch, failing):
             r"not be computed: ARPACK failed .* Frobenius interval",
         ):
             rep.spectral_radius(X)
+
+
+# --------------------------------------------------------------------------
+# strongest_short_cycle: the strongest self-loop or 2-cycle
+
+
+def _brute_force_short_cycle(X):
+    """(value, i, j) by eigvals of each cycle's own matrix, scanned in row-major order (first maximum kept)."""
+    best = (0.0, -1, -1)
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            if i == j:
+                cycle = np.array([[X[i, i]]])
+            else:
+                cycle = np.array([[0.0, X[i, j]], [X[j, i], 0.0]])
+            value = float(np.max(np.abs(np.linalg.eigvals(cycle))))
+            if value > best[0]:
+                best = (value, i, j)
+    return best
+
+
+def _principal_block_radius(X, i, j):
+    idx = sorted({i, j})
+    return float(np.max(np.abs(np.linalg.eigvals(X[np.ix_(idx, idx)]))))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_strongest_short_cycle_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 9))
+    X = rng.uniform(0.0, 2.0, (n, n)) * (rng.random((n, n)) < 0.5)
+    X[np.diag_indices(n)] *= rng.random(n) < 0.2  # mostly 2-cycles, a few self-loops
+    expected = _brute_force_short_cycle(X)
+    if expected[0] == 0.0:
+        with pytest.raises(ValueError, match="no self-loop and no 2-cycle"):
+            rep.strongest_short_cycle(X)
+        return
+    value, i, j = rep.strongest_short_cycle(X)
+    assert (i, j) == expected[1:] and value == pytest.approx(expected[0], rel=1e-12)
+    assert rep.strongest_short_cycle(sp.csr_array(X)) == (value, i, j)
+    assert rep.strongest_short_cycle(sp.coo_array(X)) == (value, i, j)
+    block = _principal_block_radius(
+        X, i, j
+    )  # the cycle's matrix lies below its principal block
+    assert value <= block * (1 + 1e-12) <= rep.spectral_radius(X) * (1 + 1e-10)
+
+
+def test_strongest_short_cycle_self_loop_is_its_entry_exactly():
+    X = np.array([[0.0, 0.3, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 0.7]])
+    assert rep.strongest_short_cycle(X) == (0.7, 2, 2)
+    assert rep.strongest_short_cycle(X) == (rep.spectral_radius(X), 2, 2)
+
+
+def test_strongest_short_cycle_two_cycle():
+    X = np.array(
+        [[0.1, 0.5, 0.0], [0.8, 0.0, 0.2], [0.0, 0.9, 0.0]]
+    )  # sqrt(0.4) > sqrt(0.18)
+    value, i, j = rep.strongest_short_cycle(X)
+    assert (i, j) == (0, 1) and value == pytest.approx(math.sqrt(0.4), rel=1e-15)
+    assert value < rep.spectral_radius(X)
+
+
+def test_strongest_short_cycle_tie_rule_is_row_major():
+    # equal values on a self-loop (1, 1), the 2-cycle {0, 2} and the 2-cycle {2, 3}
+    X = np.zeros((4, 4))
+    X[1, 1] = 0.5
+    X[0, 2], X[2, 0] = 0.25, 1.0
+    X[2, 3], X[3, 2] = 0.5, 0.5
+    for M in (X, sp.csr_array(X), sp.csc_array(X.T).T):
+        assert rep.strongest_short_cycle(M) == (0.5, 0, 2)
+    X[0, 2] = 0.0  # the 2-cycle {0, 2} is gone: the self-loop at row 1 is next
+    assert rep.strongest_short_cycle(X) == (0.5, 1, 1)
+
+
+def test_strongest_short_cycle_neither_overflows_nor_underflows():
+    assert rep.strongest_short_cycle([[0.0, 1e200], [1e200, 0.0]]) == (1e200, 0, 1)
+    value, _, _ = rep.strongest_short_cycle([[0.0, 4e-200], [1e-200, 0.0]])
+    assert value == pytest.approx(2e-200, rel=1e-15)
+
+
+def test_strongest_short_cycle_without_one_is_refused():
+    for X in (np.triu(np.ones((3, 3)), 1), sp.csr_array(np.triu(np.ones((3, 3)), 1))):
+        with pytest.raises(
+            ValueError, match=r"X \(shape 3x3\) has no self-loop and no 2-cycle"
+        ):
+            rep.strongest_short_cycle(X)

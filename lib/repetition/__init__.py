@@ -134,6 +134,7 @@ from .spectrum import (
     modulus_upper_bound,
     row_sum_upper_bound,
     spectral_radius,
+    strongest_short_cycle,
 )
 from .walks import closed_walk_count, closed_walk_diagonal
 
@@ -192,6 +193,7 @@ __all__ = [
     "split_sentences",
     # spectrum, frobenius
     "spectral_radius",
+    "strongest_short_cycle",
     "eigen_upper_bound",
     "row_sum_upper_bound",
     "modulus_upper_bound",

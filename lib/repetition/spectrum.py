@@ -7,6 +7,8 @@ terms decay, and the eigenvalues of ``A`` give ``R`` and three upper bounds
 :func:`spectral_radius` takes any nonnegative square matrix: ``ρ(A)`` is
 ``spectral_radius(hadamard_square(P))``, ``ρ(P)`` is ``spectral_radius(P)``
 and ``ρ(B)`` of the support is ``spectral_radius(support(P))``.
+:func:`strongest_short_cycle` names the self-loop or 2-cycle that gives the
+largest lower bound on ``ρ(X)`` among cycles of length at most 2.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _linalg, _sparse_rate
 from ._validation import as_nonnegative_matrix
@@ -24,6 +27,7 @@ from .rate import ConditioningWarning
 
 __all__ = [
     "spectral_radius",
+    "strongest_short_cycle",
     "eigen_upper_bound",
     "row_sum_upper_bound",
     "modulus_upper_bound",
@@ -85,6 +89,82 @@ def spectral_radius(X) -> float:
     return _radius_of_blocks(
         (idx, _linalg.submatrix(X, idx)) for idx in _linalg.cyclic_components_of(X)
     )
+
+
+def strongest_short_cycle(X) -> tuple[float, int, int]:
+    """The strongest self-loop or 2-cycle of a nonnegative matrix: ``max_{i,j} sqrt(X_ij X_ji)`` and where.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, n)
+        Any nonnegative square matrix, finite and real: for example
+        ``chain.A = P ⊙ P`` of a :class:`repetition.BigramChain`.
+
+    Returns
+    -------
+    tuple of (float, int, int)
+        ``(value, i, j)`` with ``value = sqrt(X_ij X_ji) > 0`` maximal over
+        all ``0 <= i, j < n``. ``i == j`` is a self-loop, whose value is
+        ``X_ii`` exactly; otherwise ``{i, j}`` is a 2-cycle, and ``value`` is
+        the spectral radius of its matrix ``[[0, X_ij], [X_ji, 0]]``. Either
+        way ``value <= ρ(X_SS) <= ρ(X)`` for ``S = {i, j}``: the entries of
+        ``X_SS`` are at least those of the cycle's matrix, and the Perron root
+        does not decrease from a principal submatrix to the whole matrix
+        (book, :numref:`Chapter %s <chapter-frobenius>`; Horn & Johnson,
+        Cor. 8.1.20). A 2-cycle appears as both ``(i, j)`` and ``(j, i)``;
+        ties are broken by the smallest ``(i, j)`` in row-major order, so a
+        2-cycle is returned with ``i < j``. Where the product ``X_ij X_ji``
+        would overflow or underflow, computed as ``sqrt(X_ij) * sqrt(X_ji)``.
+
+    Raises
+    ------
+    TypeError
+        For a complex, boolean, object or string dtype.
+    ValueError
+        If ``X`` is not a non-empty square matrix, has negative, NaN or
+        infinite entries, or has no self-loop and no 2-cycle
+        (``X_ij X_ji = 0`` for every ``i, j``), where no cycle names the bound.
+
+    Examples
+    --------
+    >>> strongest_short_cycle([[0.25, 0.5], [0.5, 0.0]])    # 2-cycle 0.5 > loop 0.25
+    (0.5, 0, 1)
+    >>> strongest_short_cycle([[0.0, 1.0, 0.0], [0.0, 0.0, 0.81], [0.0, 0.36, 0.0]])
+    (0.54, 1, 2)
+    >>> strongest_short_cycle([[0.0, 0.0], [0.0, 0.64]])    # a self-loop: X_11
+    (0.64, 1, 1)
+    """
+    X = as_nonnegative_matrix(X, "X")
+    if sp.issparse(X):
+        positive = X > 0  # cycles: where X_ij > 0 and X_ji > 0
+        cycles = sp.coo_array(positive.multiply(positive.T))
+        rows, cols = cycles.row.astype(np.intp), cycles.col.astype(np.intp)
+        forward = np.zeros(rows.size)
+        back = np.zeros(rows.size)
+        if rows.size:
+            forward[:] = np.asarray(X[rows, cols]).ravel()
+            back[:] = np.asarray(X[cols, rows]).ravel()
+    else:
+        rows, cols = (a.ravel() for a in np.indices(X.shape))
+        forward, back = X.ravel(), X.T.ravel()
+    with np.errstate(over="ignore", under="ignore"):
+        products = forward * back
+    values = np.sqrt(products)
+    # where X_ij X_ji overflows or underflows, sqrt(X_ij) sqrt(X_ji) does not
+    rough = (products < np.finfo(float).tiny) | np.isinf(products)
+    values[rough] = np.sqrt(forward[rough]) * np.sqrt(back[rough])
+    loops = rows == cols
+    values[loops] = forward[loops]  # a self-loop's value is X_ii exactly
+    keep = values > 0
+    rows, cols, values = rows[keep], cols[keep], values[keep]
+    if values.size == 0:
+        raise ValueError(
+            f"X (shape {X.shape[0]}x{X.shape[1]}) has no self-loop and no 2-cycle "
+            "(X_ij X_ji = 0 for every i, j): it has no strongest short cycle"
+        )
+    order = np.lexsort((cols, rows))  # row-major, so argmax returns the smallest (i, j)
+    k = order[int(np.argmax(values[order]))]
+    return float(values[k]), int(rows[k]), int(cols[k])
 
 
 def _warn_near_one(what: str, gap: float, stacklevel: int = 3) -> None:
